@@ -1,0 +1,161 @@
+//! Command-line grammar. Kept apart from the code that runs the commands so the whole
+//! surface can be read in one place.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "truyvet",
+    version,
+    about = "TruyVết: thu thập, lưu giữ và kiểm tra chứng cứ vụ việc (case evidence workbench)",
+    after_help = "Exit codes: 0 ok, 1 verification found problems, 2 usage error, \
+                  3 bad input (unknown case, unreadable file…), 4 workspace or database \
+                  problem, 5 internal or I/O error."
+)]
+pub struct Cli {
+    /// Workspace folder (default: $TRUYVET_HOME, else ~/.local/share/truyvet).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+    /// Machine-readable JSON on stdout (errors as JSON on stderr).
+    #[arg(long, global = true)]
+    pub json: bool,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// The user profile that signs the custody log.
+    #[command(subcommand)]
+    Profile(ProfileCmd),
+    /// Cases (vụ việc).
+    #[command(subcommand)]
+    Case(CaseCmd),
+    /// File evidence (chứng cứ).
+    #[command(subcommand)]
+    Evidence(EvidenceCmd),
+    /// Notes on a case.
+    #[command(subcommand)]
+    Note(NoteCmd),
+    /// Print a case's custody log.
+    Log {
+        #[arg(long = "case", value_name = "CODE")]
+        case: String,
+    },
+    /// Re-hash every blob and re-check every custody chain.
+    VerifyWorkspace,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProfileCmd {
+    /// Create or update the current profile.
+    Set(ProfileSet),
+    /// Show the current profile.
+    Show,
+}
+
+#[derive(Debug, Args)]
+pub struct ProfileSet {
+    #[arg(long)]
+    pub display_name: String,
+    /// Agency code: QLTT, CA, HQ, THUE, NHNN, KHCN…
+    #[arg(long)]
+    pub agency: String,
+    #[arg(long, default_value = "")]
+    pub unit: String,
+    /// Province code used in case codes, e.g. HN.
+    #[arg(long, default_value = "")]
+    pub province: String,
+    /// investigator or supervisor.
+    #[arg(long, default_value = "investigator")]
+    pub role: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CaseCmd {
+    /// Open a new case.
+    New(CaseNew),
+    /// List cases, newest change first.
+    List {
+        /// Words to find in code, title, product group or unit (diacritics ignored).
+        #[arg(long, short)]
+        query: Option<String>,
+        #[arg(long)]
+        status: Option<String>,
+    },
+    /// Show a case with its evidence and notes.
+    Show { code: String },
+    /// Change case fields; each change is logged.
+    Edit(CaseEditArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CaseNew {
+    #[arg(long)]
+    pub title: String,
+    /// Violation category (repeatable), e.g. counterfeit_goods.
+    #[arg(long = "category", value_name = "CATEGORY")]
+    pub categories: Vec<String>,
+    #[arg(long, default_value = "")]
+    pub product_group: String,
+    /// tip, complaint, patrol or referral.
+    #[arg(long, default_value = "patrol")]
+    pub origin: String,
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub province: Option<String>,
+    /// Use this code instead of generating one.
+    #[arg(long)]
+    pub code: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct CaseEditArgs {
+    pub code: String,
+    #[arg(long)]
+    pub title: Option<String>,
+    /// Replace the categories with these (repeatable).
+    #[arg(long = "category", value_name = "CATEGORY")]
+    pub categories: Vec<String>,
+    /// Remove every category.
+    #[arg(long, conflicts_with = "categories")]
+    pub clear_categories: bool,
+    #[arg(long)]
+    pub product_group: Option<String>,
+    #[arg(long)]
+    pub origin: Option<String>,
+    #[arg(long)]
+    pub unit: Option<String>,
+    #[arg(long)]
+    pub province: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvidenceCmd {
+    /// Hash and store files as evidence of a case. With --json, one JSON line per file
+    /// as soon as it is durably stored.
+    Add {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+        #[arg(long = "case", value_name = "CODE")]
+        case: String,
+        #[arg(long)]
+        note: Option<String>,
+        /// Accept 0-byte files.
+        #[arg(long)]
+        allow_empty: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NoteCmd {
+    /// Add a note to a case.
+    Add {
+        #[arg(long = "case", value_name = "CODE")]
+        case: String,
+        text: String,
+    },
+}

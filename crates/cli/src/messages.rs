@@ -1,0 +1,47 @@
+//! Error reporting and exit codes. The first words a user reads are Vietnamese; the
+//! stable code and the precise English detail follow for scripts and support.
+
+use truyvet_core::{Error, ErrorCode};
+
+pub const EXIT_VERIFY_FAILED: u8 = 1;
+
+pub fn exit_code(err: &Error) -> u8 {
+    use ErrorCode::*;
+    match err.code {
+        InvalidInput | ProfileMissing | CaseNotFound | DuplicateCaseCode | FileNotFound
+        | NotAFile | FileUnreadable | EmptyFile => 3,
+        WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked | DatabaseCorrupt
+        | DatabaseTooNew => 4,
+        IoError | Internal => 5,
+    }
+}
+
+fn headline(code: ErrorCode) -> &'static str {
+    use ErrorCode::*;
+    match code {
+        InvalidInput => "Dữ liệu nhập không hợp lệ",
+        ProfileMissing => "Chưa có hồ sơ người dùng (chạy `truyvet profile set`)",
+        CaseNotFound => "Không tìm thấy vụ việc",
+        DuplicateCaseCode => "Mã vụ việc đã tồn tại",
+        FileNotFound => "Không tìm thấy tệp",
+        NotAFile => "Đường dẫn không phải là tệp",
+        FileUnreadable => "Không đọc được tệp",
+        EmptyFile => "Tệp rỗng (0 byte)",
+        WorkspaceNotWritable => "Không ghi được vào thư mục làm việc",
+        WorkspaceInUse => "Thư mục làm việc đang được một cửa sổ TruyVết khác sử dụng",
+        DatabaseLocked => "Cơ sở dữ liệu đang bị khóa bởi tiến trình khác",
+        DatabaseCorrupt => "Cơ sở dữ liệu bị hỏng hoặc không phải tệp TruyVết",
+        DatabaseTooNew => "Cơ sở dữ liệu được tạo bởi phiên bản TruyVết mới hơn",
+        IoError => "Lỗi đọc/ghi",
+        Internal => "Lỗi nội bộ",
+    }
+}
+
+pub fn print_error(err: &Error, json: bool) {
+    if json {
+        let value = serde_json::json!({ "error": { "code": err.code, "message": err.message } });
+        eprintln!("{value}");
+    } else {
+        eprintln!("lỗi [{}]: {}. {}", err.code, headline(err.code), err.message);
+    }
+}

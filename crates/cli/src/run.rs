@@ -1,0 +1,217 @@
+//! Runs one parsed command against the workspace and prints its result.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use serde::Serialize;
+use truyvet_core::model::{
+    CaseEdit, CaseOrigin, CaseStatus, NewCase, ProfileInput, Role, ViolationCategory,
+};
+use truyvet_core::{AddOptions, CaseFilter, Error, Result, Workspace};
+
+use crate::args::{CaseCmd, Cli, Command, EvidenceCmd, NoteCmd, ProfileCmd};
+use crate::messages::EXIT_VERIFY_FAILED;
+
+pub fn run(cli: Cli) -> Result<ExitCode> {
+    let root = match &cli.workspace {
+        Some(dir) => dir.clone(),
+        None => Workspace::default_location()?,
+    };
+    let mut ws = Workspace::open(&root)?;
+    let json = cli.json;
+    match cli.command {
+        Command::Profile(ProfileCmd::Set(p)) => {
+            let profile = ws.save_profile(&ProfileInput {
+                display_name: p.display_name,
+                agency: p.agency,
+                unit: p.unit,
+                province: p.province,
+                role: Role::parse(&p.role)?,
+            })?;
+            emit(json, &profile, || {
+                format!(
+                    "Hồ sơ: {} ({}, {}) — {}",
+                    profile.display_name, profile.agency, profile.province, profile.role
+                )
+            })
+        }
+        Command::Profile(ProfileCmd::Show) => {
+            let profile = ws.require_profile()?;
+            emit(json, &profile, || {
+                format!(
+                    "{}\n  mã: {}\n  cơ quan: {}  đơn vị: {}  tỉnh/thành: {}\n  vai trò: {}",
+                    profile.display_name,
+                    profile.name,
+                    profile.agency,
+                    profile.unit,
+                    profile.province,
+                    profile.role
+                )
+            })
+        }
+        Command::Case(CaseCmd::New(c)) => {
+            let case = ws.create_case(&NewCase {
+                title: c.title,
+                violation_categories: categories(&c.categories)?,
+                product_group: c.product_group,
+                origin: Some(CaseOrigin::parse(&c.origin)?),
+                unit: c.unit,
+                province: c.province,
+                code: c.code,
+            })?;
+            emit(json, &case, || format!("{}\t{}", case.code, case.title))
+        }
+        Command::Case(CaseCmd::List { query, status }) => {
+            let status = status.as_deref().map(CaseStatus::parse).transpose()?;
+            let cases = ws.list_cases(&CaseFilter { query, status })?;
+            emit(json, &cases, || {
+                let mut out = String::new();
+                for s in &cases {
+                    out.push_str(&format!(
+                        "{}\t{}\t{}\t{} chứng cứ\t{}\n",
+                        s.case.code, s.case.status, s.case.updated_at, s.evidence_count, s.case.title
+                    ));
+                }
+                if cases.is_empty() {
+                    out.push_str("(không có vụ việc nào)\n");
+                }
+                out.trim_end().to_string()
+            })
+        }
+        Command::Case(CaseCmd::Show { code }) => {
+            let detail = ws.case_detail(&code)?;
+            emit(json, &detail, || {
+                let c = &detail.case;
+                let mut out = format!(
+                    "{}  {}\ntrạng thái: {}  nguồn: {}  cơ quan: {}  đơn vị: {}  tỉnh/thành: {}\n\
+                     hành vi vi phạm: {}\nnhóm hàng: {}\ntạo lúc {} bởi {}\n\nchứng cứ ({}):\n",
+                    c.code,
+                    c.title,
+                    c.status,
+                    c.origin,
+                    c.agency,
+                    c.unit,
+                    c.province,
+                    c.violation_categories.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                    c.product_group,
+                    c.created_at,
+                    c.created_by,
+                    detail.evidence.len()
+                );
+                for e in &detail.evidence {
+                    out.push_str(&format!(
+                        "  {}  {:>12}  {}  {}\n",
+                        e.sha256, e.size, e.acquired_at, e.original_filename
+                    ));
+                }
+                out.push_str(&format!("\nghi chú ({}):\n", detail.notes.len()));
+                for n in &detail.notes {
+                    out.push_str(&format!("  [{}] {}: {}\n", n.created_at, n.author, n.text));
+                }
+                out.trim_end().to_string()
+            })
+        }
+        Command::Case(CaseCmd::Edit(e)) => {
+            let violation_categories = if e.clear_categories {
+                Some(Vec::new())
+            } else if e.categories.is_empty() {
+                None
+            } else {
+                Some(categories(&e.categories)?)
+            };
+            let case = ws.edit_case(
+                &e.code,
+                &CaseEdit {
+                    title: e.title,
+                    unit: e.unit,
+                    province: e.province,
+                    violation_categories,
+                    product_group: e.product_group,
+                    origin: e.origin.as_deref().map(CaseOrigin::parse).transpose()?,
+                },
+            )?;
+            emit(json, &case, || format!("{}\t{}\t(cập nhật {})", case.code, case.title, case.updated_at))
+        }
+        Command::Evidence(EvidenceCmd::Add { files, case, note, allow_empty }) => {
+            let options = AddOptions { note, allow_empty };
+            // Each line is printed (and flushed) only after the file is durably stored
+            // and logged: a script may treat every printed line as acknowledged.
+            let mut stdout = std::io::stdout().lock();
+            let mut print = |item: &truyvet_core::model::EvidenceItem| {
+                let line = if json {
+                    serde_json::to_string(item).unwrap_or_default()
+                } else {
+                    format!("đã thêm  {}  {:>12}  {}", item.sha256, item.size, item.original_filename)
+                };
+                let _ = writeln!(stdout, "{line}");
+                let _ = stdout.flush();
+            };
+            ws.add_files(&case, &files, &options, &mut print)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Note(NoteCmd::Add { case, text }) => {
+            let note = ws.add_note(&case, &text)?;
+            emit(json, &note, || format!("đã thêm ghi chú {}", note.id))
+        }
+        Command::Log { case } => {
+            let events = ws.custody_log(&case)?;
+            emit(json, &events, || {
+                events
+                    .iter()
+                    .map(|e| format!("{:>4}  {}  {}  {}  {}  {}", e.seq, e.at, e.actor, e.kind, &e.hash[..16], e.payload))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        Command::VerifyWorkspace => {
+            let report = ws.verify()?;
+            let failed = !report.ok;
+            emit(json, &report, || {
+                let mut out = format!(
+                    "{} vụ việc, {} sự kiện nhật ký, {} chứng cứ, {} blob ({} byte) đã kiểm tra",
+                    report.cases_checked,
+                    report.events_checked,
+                    report.evidence_checked,
+                    report.blobs_checked,
+                    report.bytes_hashed
+                );
+                if report.orphan_blobs > 0 {
+                    out.push_str(&format!("\n{} blob không được tham chiếu (vô hại)", report.orphan_blobs));
+                }
+                if report.ok {
+                    out.push_str("\nKẾT QUẢ: toàn vẹn (OK)");
+                } else {
+                    out.push_str(&format!("\nKẾT QUẢ: phát hiện {} vấn đề (FAILED)", report.problems.len()));
+                    for p in &report.problems {
+                        out.push_str(&format!(
+                            "\n  [{}] vụ việc {} {}{}: {}",
+                            p.kind,
+                            p.case_code.as_deref().unwrap_or("-"),
+                            p.sha256.as_deref().map(|s| format!("blob {s} ")).unwrap_or_default(),
+                            p.seq.map(|s| format!("sự kiện #{s}")).unwrap_or_default(),
+                            p.detail
+                        ));
+                    }
+                }
+                out
+            })?;
+            Ok(if failed { ExitCode::from(EXIT_VERIFY_FAILED) } else { ExitCode::SUCCESS })
+        }
+    }
+}
+
+fn categories(values: &[String]) -> Result<Vec<ViolationCategory>> {
+    values.iter().map(|v| ViolationCategory::parse(v.trim())).collect()
+}
+
+/// Prints `value` as JSON, or the human text, and reports success.
+fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) -> Result<ExitCode> {
+    let text = if json {
+        serde_json::to_string_pretty(value).map_err(Error::from)?
+    } else {
+        human()
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{text}");
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,376 @@
+//! Content-addressed evidence bytes. A blob lives at `blobs/<first two hex>/<sha256>`
+//! and is never rewritten. Writing goes temp file → fsync → rename → fsync directory,
+//! so once `put_*` returns the bytes survive a crash or power loss, and only then may a
+//! database row point at them.
+//!
+//! Hashing and copying happen in one pass over the source: the caller's thread reads
+//! and hashes while a writer thread writes the previous chunk, so a large file is read
+//! once and memory stays at a few chunks whatever its size.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc;
+use std::thread;
+use std::time::{Duration, SystemTime};
+
+use sha2::{Digest, Sha256};
+
+use crate::error::{Error, ErrorCode, Result};
+
+const CHUNK: usize = 1 << 20;
+/// Chunks in flight between the hashing reader and the writer.
+const IN_FLIGHT: usize = 4;
+/// Temp files older than this are leftovers of a crashed writer.
+const STALE_TEMP: Duration = Duration::from_secs(24 * 3600);
+
+#[derive(Debug, Clone)]
+pub struct BlobStore {
+    root: PathBuf,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredBlob {
+    pub sha256: String,
+    pub size: u64,
+    /// The same bytes were already stored; nothing new was written.
+    pub existed: bool,
+}
+
+/// Result of re-hashing a stored blob.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BlobCheck {
+    Ok { size: u64 },
+    Missing,
+    Mismatch { actual: String, size: u64 },
+    Unreadable(String),
+}
+
+impl BlobStore {
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        BlobStore { root: root.into() }
+    }
+
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    fn tmp_dir(&self) -> PathBuf {
+        self.root.join("tmp")
+    }
+
+    pub fn path_for(&self, sha256: &str) -> PathBuf {
+        self.root.join(&sha256[..2]).join(sha256)
+    }
+
+    /// Creates the folders and removes temp files a crashed writer left behind.
+    pub fn prepare(&self) -> Result<()> {
+        let tmp = self.tmp_dir();
+        fs::create_dir_all(&tmp).map_err(|e| Error::io("cannot create", &tmp, &e))?;
+        if let Ok(entries) = fs::read_dir(&tmp) {
+            let now = SystemTime::now();
+            for entry in entries.flatten() {
+                let old = entry
+                    .metadata()
+                    .and_then(|m| m.modified())
+                    .map(|t| now.duration_since(t).unwrap_or_default() > STALE_TEMP)
+                    .unwrap_or(false);
+                if old {
+                    let _ = fs::remove_file(entry.path());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Proves the store is writable by creating and removing a file in it.
+    pub fn probe_writable(&self) -> Result<()> {
+        let probe = self.tmp_dir().join(format!(".probe-{}", uuid::Uuid::now_v7()));
+        File::create(&probe).map_err(|e| {
+            Error::new(
+                ErrorCode::WorkspaceNotWritable,
+                format!("the workspace is not writable ({}): {e}", probe.display()),
+            )
+        })?;
+        let _ = fs::remove_file(&probe);
+        Ok(())
+    }
+
+    /// Stores everything `source` yields. `source_path` is only used in messages.
+    pub fn put_reader(&self, source: &mut dyn Read, source_path: &Path) -> Result<StoredBlob> {
+        let tmp_path = self.tmp_dir().join(format!("{}.part", uuid::Uuid::now_v7()));
+        let tmp = OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp_path)
+            .map_err(|e| Error::io("cannot create", &tmp_path, &e))?;
+        let result = copy_hashing(source, tmp, source_path, &tmp_path);
+        let (sha256, size) = match result {
+            Ok(v) => v,
+            Err(e) => {
+                let _ = fs::remove_file(&tmp_path);
+                return Err(e);
+            }
+        };
+        let existed = self.publish(&tmp_path, &sha256)?;
+        Ok(StoredBlob { sha256, size, existed })
+    }
+
+    pub fn put_file(&self, path: &Path) -> Result<StoredBlob> {
+        let mut file = File::open(path).map_err(|e| {
+            Error::new(ErrorCode::FileUnreadable, format!("cannot read {}: {e}", path.display()))
+        })?;
+        self.put_reader(&mut file, path)
+    }
+
+    pub fn put_bytes(&self, bytes: &[u8]) -> Result<StoredBlob> {
+        self.put_reader(&mut &bytes[..], Path::new("<memory>"))
+    }
+
+    /// Moves a durable temp file to its content address (or drops it when the same
+    /// bytes are already there) and makes the directory entry durable.
+    fn publish(&self, tmp_path: &Path, sha256: &str) -> Result<bool> {
+        let final_path = self.path_for(sha256);
+        if final_path.exists() {
+            let _ = fs::remove_file(tmp_path);
+            return Ok(true);
+        }
+        let dir = final_path.parent().unwrap_or(&self.root).to_path_buf();
+        let created_dir = !dir.exists();
+        fs::create_dir_all(&dir).map_err(|e| Error::io("cannot create", &dir, &e))?;
+        mark_read_only(tmp_path);
+        fs::rename(tmp_path, &final_path).map_err(|e| {
+            let _ = fs::remove_file(tmp_path);
+            Error::io("cannot store blob at", &final_path, &e)
+        })?;
+        sync_dir(&dir)?;
+        if created_dir {
+            sync_dir(&self.root)?;
+        }
+        Ok(false)
+    }
+
+    /// Re-hashes a stored blob and compares it with its address.
+    pub fn check(&self, sha256: &str) -> BlobCheck {
+        let path = self.path_for(sha256);
+        let mut file = match File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return BlobCheck::Missing,
+            Err(e) => return BlobCheck::Unreadable(e.to_string()),
+        };
+        match hash_reader(&mut file) {
+            Ok((actual, size)) if actual == sha256 => BlobCheck::Ok { size },
+            Ok((actual, size)) => BlobCheck::Mismatch { actual, size },
+            Err(e) => BlobCheck::Unreadable(e.to_string()),
+        }
+    }
+
+    /// Every blob address present on disk (skipping temp files).
+    pub fn list(&self) -> Result<Vec<String>> {
+        let mut out = Vec::new();
+        let entries = match fs::read_dir(&self.root) {
+            Ok(e) => e,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(out),
+            Err(e) => return Err(Error::io("cannot list", &self.root, &e)),
+        };
+        for entry in entries.flatten() {
+            let name = entry.file_name();
+            let name = name.to_string_lossy();
+            if name.len() != 2 || !entry.path().is_dir() {
+                continue;
+            }
+            for blob in fs::read_dir(entry.path()).into_iter().flatten().flatten() {
+                let blob_name = blob.file_name().to_string_lossy().into_owned();
+                if is_sha256_hex(&blob_name) {
+                    out.push(blob_name);
+                }
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+}
+
+pub fn is_sha256_hex(s: &str) -> bool {
+    s.len() == 64 && s.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// SHA-256 and length of everything `reader` yields.
+pub fn hash_reader(reader: &mut dyn Read) -> io::Result<(String, u64)> {
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; CHUNK];
+    let mut size = 0u64;
+    loop {
+        let n = read_full(reader, &mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+/// Fills `buf` as far as the source allows; 0 means end of input.
+fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
+    let mut filled = 0;
+    while filled < buf.len() {
+        match reader.read(&mut buf[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(filled)
+}
+
+fn copy_hashing(
+    source: &mut dyn Read,
+    tmp: File,
+    source_path: &Path,
+    tmp_path: &Path,
+) -> Result<(String, u64)> {
+    let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
+    for _ in 0..IN_FLIGHT + 1 {
+        let _ = empty_tx.send(vec![0u8; CHUNK]);
+    }
+    let writer = thread::spawn(move || -> io::Result<()> {
+        let mut tmp = tmp;
+        for (buf, n) in full_rx {
+            tmp.write_all(&buf[..n])?;
+            // The reader may have stopped on an error; a closed channel is not ours.
+            let _ = empty_tx.send(buf);
+        }
+        tmp.sync_all()
+    });
+
+    let mut hasher = Sha256::new();
+    let mut size = 0u64;
+    let mut read_error = None;
+    while let Ok(mut buf) = empty_rx.recv() {
+        match read_full(source, &mut buf) {
+            Ok(0) => break,
+            Ok(n) => {
+                hasher.update(&buf[..n]);
+                size += n as u64;
+                if full_tx.send((buf, n)).is_err() {
+                    break; // writer failed; its error is reported below
+                }
+            }
+            Err(e) => {
+                read_error = Some(e);
+                break;
+            }
+        }
+    }
+    drop(full_tx);
+    let write_result = writer
+        .join()
+        .map_err(|_| Error::internal("blob writer thread panicked"))?;
+    if let Some(e) = read_error {
+        return Err(Error::new(
+            ErrorCode::FileUnreadable,
+            format!("cannot read {}: {e}", source_path.display()),
+        ));
+    }
+    write_result.map_err(|e| Error::io("cannot write", tmp_path, &e))?;
+    Ok((hex::encode(hasher.finalize()), size))
+}
+
+fn mark_read_only(path: &Path) {
+    if let Ok(meta) = fs::metadata(path) {
+        let mut perms = meta.permissions();
+        perms.set_readonly(true);
+        let _ = fs::set_permissions(path, perms);
+    }
+}
+
+/// Makes a rename or create in `dir` durable. Windows has no directory fsync; NTFS
+/// journals the metadata itself.
+#[cfg(unix)]
+pub(crate) fn sync_dir(dir: &Path) -> Result<()> {
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| Error::io("cannot sync", dir, &e))
+}
+
+#[cfg(not(unix))]
+pub(crate) fn sync_dir(_dir: &Path) -> Result<()> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ABC: &str = "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad";
+
+    #[test]
+    fn stores_by_content_and_dedupes() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(dir.path().join("blobs"));
+        store.prepare().unwrap();
+        let first = store.put_bytes(b"abc").unwrap();
+        assert_eq!(first, StoredBlob { sha256: ABC.into(), size: 3, existed: false });
+        assert_eq!(fs::read(store.path_for(ABC)).unwrap(), b"abc");
+        let again = store.put_bytes(b"abc").unwrap();
+        assert!(again.existed);
+        assert_eq!(store.list().unwrap(), vec![ABC.to_string()]);
+        assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0, "no temp left");
+        assert_eq!(store.check(ABC), BlobCheck::Ok { size: 3 });
+    }
+
+    #[test]
+    fn multi_chunk_matches_plain_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(dir.path().join("blobs"));
+        store.prepare().unwrap();
+        let data: Vec<u8> = (0..(3 * CHUNK + 12345)).map(|i| (i * 31 % 251) as u8).collect();
+        let stored = store.put_bytes(&data).unwrap();
+        assert_eq!(stored.sha256, hex::encode(Sha256::digest(&data)));
+        assert_eq!(stored.size, data.len() as u64);
+        assert_eq!(fs::read(store.path_for(&stored.sha256)).unwrap(), data);
+    }
+
+    #[test]
+    fn detects_tampering_and_loss() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(dir.path().join("blobs"));
+        store.prepare().unwrap();
+        store.put_bytes(b"abc").unwrap();
+        let path = store.path_for(ABC);
+        let mut perms = fs::metadata(&path).unwrap().permissions();
+        #[allow(clippy::permissions_set_readonly_false)]
+        perms.set_readonly(false);
+        fs::set_permissions(&path, perms).unwrap();
+        fs::write(&path, b"abd").unwrap();
+        assert!(matches!(store.check(ABC), BlobCheck::Mismatch { .. }));
+        fs::remove_file(&path).unwrap();
+        assert_eq!(store.check(ABC), BlobCheck::Missing);
+    }
+
+    struct FailingReader(usize);
+    impl Read for FailingReader {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0 == 0 {
+                return Err(io::Error::other("device gone"));
+            }
+            self.0 -= 1;
+            buf[0] = 7;
+            Ok(1)
+        }
+    }
+
+    #[test]
+    fn read_error_leaves_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = BlobStore::new(dir.path().join("blobs"));
+        store.prepare().unwrap();
+        let err = store.put_reader(&mut FailingReader(5000), Path::new("x")).unwrap_err();
+        assert_eq!(err.code, ErrorCode::FileUnreadable);
+        assert!(store.list().unwrap().is_empty());
+        assert_eq!(fs::read_dir(store.tmp_dir()).unwrap().count(), 0);
+    }
+}

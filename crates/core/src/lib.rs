@@ -1,0 +1,29 @@
+//! TruyVết core: the workspace (SQLite database plus content-addressed blob store), the
+//! domain types, the per-case custody log and workspace verification.
+//!
+//! Everything the desktop app or the CLI can do goes through [`Workspace`]; this crate
+//! knows nothing of Tauri, HTTP servers or any UI.
+
+pub mod blob;
+mod cases;
+pub mod custody;
+pub mod error;
+mod evidence;
+pub mod fold;
+pub mod model;
+mod notes;
+mod profile;
+pub mod store;
+pub mod time_fmt;
+mod verify;
+mod workspace;
+
+pub use cases::CaseFilter;
+pub use custody::CustodyEvent;
+pub use error::{Error, ErrorCode, Result};
+pub use evidence::AddOptions;
+pub use verify::{Problem, VerifyReport};
+pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, Workspace};
+
+/// The version recorded in exports and shown in the app.
+pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -1,0 +1,200 @@
+//! Domain types. They derive `Serialize` so the CLI's `--json` output and the desktop
+//! shell can hand them on unchanged; field names are part of the documented contract
+//! (docs/ipc-contract.md).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Defines a string-backed enum whose snake_case names are stored in the database and
+/// cross every boundary unchanged.
+macro_rules! string_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+
+            pub fn parse(text: &str) -> Result<Self> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(Error::invalid(format!(
+                        "unknown {} '{}' (expected one of: {})",
+                        stringify!($name),
+                        other,
+                        [$($text),+].join(", ")
+                    ))),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// What a user may do: investigators build cases, supervisors review and seal them.
+    Role { Investigator = "investigator", Supervisor = "supervisor" }
+);
+
+string_enum!(
+    CaseStatus {
+        Draft = "draft",
+        Submitted = "submitted",
+        Returned = "returned",
+        Approved = "approved",
+        Sealed = "sealed",
+    }
+);
+
+string_enum!(
+    /// How the case came to the unit.
+    CaseOrigin { Tip = "tip", Complaint = "complaint", Patrol = "patrol", Referral = "referral" }
+);
+
+string_enum!(
+    /// The violation categories of Plan 399/KH-BCĐ389.
+    ViolationCategory {
+        ProhibitedGoods = "prohibited_goods",
+        SmuggledGoods = "smuggled_goods",
+        CounterfeitGoods = "counterfeit_goods",
+        IpInfringingGoods = "ip_infringing_goods",
+        PoorQualityGoods = "poor_quality_goods",
+        RestrictedGoods = "restricted_goods",
+        ConditionalGoodsUnmet = "conditional_goods_unmet",
+        ExpiredGoods = "expired_goods",
+        UnknownOriginGoods = "unknown_origin_goods",
+        FalseInformation = "false_information",
+        UndeclaredBusinessTaxEvasion = "undeclared_business_tax_evasion",
+    }
+);
+
+string_enum!(
+    EvidenceKind { File = "file" }
+);
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Stable identifier derived from the display name at creation.
+    pub name: String,
+    pub display_name: String,
+    /// Agency code, e.g. `QLTT` (market surveillance) or `CA` (police).
+    pub agency: String,
+    pub unit: String,
+    /// Province code used in case codes, e.g. `HN`.
+    pub province: String,
+    pub role: Role,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProfileInput {
+    pub display_name: String,
+    pub agency: String,
+    #[serde(default)]
+    pub unit: String,
+    #[serde(default)]
+    pub province: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: String,
+    pub code: String,
+    pub title: String,
+    pub agency: String,
+    pub unit: String,
+    pub province: String,
+    pub violation_categories: Vec<ViolationCategory>,
+    pub product_group: String,
+    pub status: CaseStatus,
+    pub origin: CaseOrigin,
+    pub created_at: String,
+    pub created_by: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseSummary {
+    #[serde(flatten)]
+    pub case: Case,
+    pub evidence_count: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewCase {
+    pub title: String,
+    #[serde(default)]
+    pub violation_categories: Vec<ViolationCategory>,
+    #[serde(default)]
+    pub product_group: String,
+    pub origin: Option<CaseOrigin>,
+    /// Defaults to the profile's unit.
+    #[serde(default)]
+    pub unit: Option<String>,
+    /// Defaults to the profile's province.
+    #[serde(default)]
+    pub province: Option<String>,
+    /// An explicit code (for cases numbered by another system); generated when absent.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// A partial update: only the fields that are `Some` change, each logged separately.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseEdit {
+    pub title: Option<String>,
+    pub unit: Option<String>,
+    pub province: Option<String>,
+    pub violation_categories: Option<Vec<ViolationCategory>>,
+    pub product_group: Option<String>,
+    pub origin: Option<CaseOrigin>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceItem {
+    pub id: String,
+    pub case_id: String,
+    pub kind: EvidenceKind,
+    pub sha256: String,
+    pub size: u64,
+    /// The file name as the user saw it; bytes that were not UTF-8 show as U+FFFD and
+    /// the exact bytes are kept in `original_filename_hex`.
+    pub original_filename: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub original_filename_hex: Option<String>,
+    pub media_type: String,
+    pub acquired_at: String,
+    pub acquired_by: String,
+    pub device: String,
+    pub source_path: Option<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    pub id: String,
+    pub case_id: String,
+    pub text: String,
+    pub author: String,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CaseDetail {
+    pub case: Case,
+    pub evidence: Vec<EvidenceItem>,
+    pub notes: Vec<Note>,
+}

@@ -1,0 +1,332 @@
+// In-memory implementation of `Backend` for component tests (and for running the UI in
+// a plain browser). It follows the contract's rules that the UI relies on — diacritic
+// folding in search, error codes, custody events for every change — so tests against
+// it mean something. Files live in a virtual file system keyed by absolute path.
+
+import { fold } from "./fold";
+import { BackendError, type Backend, type Desktop, type FileDropEvent } from "./ipc";
+import type {
+  AppError,
+  Case,
+  CaseDetail,
+  CaseEdit,
+  CaseFilter,
+  CaseSummary,
+  CustodyEvent,
+  EvidenceItem,
+  NewCase,
+  Note,
+  Problem,
+  Profile,
+  ProfileInput,
+  VerifyReport,
+  WorkspaceInfo,
+} from "./types";
+
+export interface MemoryOptions {
+  profile?: Profile | null;
+  /** Virtual files: absolute path → content. */
+  files?: Record<string, string | Uint8Array>;
+  /** Paths that exist but are directories. */
+  directories?: string[];
+}
+
+export interface RecordedCall {
+  method: keyof Backend;
+  args: unknown[];
+}
+
+const GENESIS_HASH = "0".repeat(64);
+const START_TIME = Date.parse("2026-11-28T07:00:00Z");
+
+const MEDIA_TYPES: Record<string, string> = {
+  png: "image/png",
+  jpg: "image/jpeg",
+  jpeg: "image/jpeg",
+  pdf: "application/pdf",
+  txt: "text/plain",
+  html: "text/html",
+  json: "application/json",
+  mp4: "video/mp4",
+};
+
+export async function sha256Hex(data: Uint8Array): Promise<string> {
+  const digest = await globalThis.crypto.subtle.digest("SHA-256", data as BufferSource);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+function fail(code: string, message: string): never {
+  throw new BackendError(code, message);
+}
+
+function basename(path: string): string {
+  return path.split(/[\\/]/).pop() ?? path;
+}
+
+export class MemoryBackend implements Backend {
+  readonly calls: RecordedCall[] = [];
+  /** Problems the next `workspaceVerify` reports (to exercise the failure view). */
+  problems: Problem[] = [];
+
+  private profile: Profile | null;
+  private readonly files = new Map<string, Uint8Array>();
+  private readonly directories: Set<string>;
+  private readonly cases: Case[] = [];
+  private readonly evidence: EvidenceItem[] = [];
+  private readonly notes: Note[] = [];
+  private readonly events: CustodyEvent[] = [];
+  private readonly failures = new Map<keyof Backend, AppError>();
+  private tick = 0;
+  private nextId = 1;
+
+  constructor(options: MemoryOptions = {}) {
+    this.profile = options.profile ?? null;
+    this.directories = new Set(options.directories ?? []);
+    for (const [path, content] of Object.entries(options.files ?? {})) this.addFile(path, content);
+  }
+
+  addFile(path: string, content: string | Uint8Array): void {
+    this.files.set(path, typeof content === "string" ? new TextEncoder().encode(content) : content);
+  }
+
+  /** Makes the next call of `method` reject with `error`. */
+  failNext(method: keyof Backend, error: AppError): void {
+    this.failures.set(method, error);
+  }
+
+  private enter(method: keyof Backend, args: unknown[]): void {
+    this.calls.push({ method, args });
+    const failure = this.failures.get(method);
+    if (failure) {
+      this.failures.delete(method);
+      fail(failure.code, failure.message);
+    }
+  }
+
+  /** A deterministic clock: one second per change, so ordering is stable in tests. */
+  private now(): string {
+    this.tick += 1;
+    return new Date(START_TIME + this.tick * 1000).toISOString();
+  }
+
+  private id(prefix: string): string {
+    return `${prefix}-${String(this.nextId++).padStart(6, "0")}`;
+  }
+
+  private requireProfile(): Profile {
+    return this.profile ?? fail("profile_missing", "no profile");
+  }
+
+  private findCase(code: string): Case {
+    return this.cases.find((c) => c.code === code) ?? fail("case_not_found", `no case ${code}`);
+  }
+
+  private async log(c: Case, kind: string, payload: Record<string, unknown>): Promise<void> {
+    const previous = this.events.filter((e) => e.case_id === c.id).at(-1);
+    const base = {
+      seq: (previous?.seq ?? 0) + 1,
+      case_id: c.id,
+      actor: this.requireProfile().name,
+      at: this.now(),
+      kind,
+      payload,
+      prev_hash: previous?.hash ?? GENESIS_HASH,
+    };
+    const hash = await sha256Hex(new TextEncoder().encode(JSON.stringify(base)));
+    this.events.push({ ...base, hash });
+  }
+
+  private summary(c: Case): CaseSummary {
+    const evidence_count = this.evidence.filter((e) => e.case_id === c.id).length;
+    return { ...structuredClone(c), evidence_count };
+  }
+
+  async workspaceInfo(): Promise<WorkspaceInfo> {
+    this.enter("workspaceInfo", []);
+    return {
+      path: "/memory/workspace",
+      schema_version: 1,
+      app_version: "0.0.0-memory",
+      device: "memory",
+      profile: this.profile ? { ...this.profile } : null,
+    };
+  }
+
+  async profileSave(input: ProfileInput): Promise<Profile> {
+    this.enter("profileSave", [input]);
+    const display_name = input.display_name.trim();
+    if (!display_name || !input.agency || !input.unit.trim() || !input.province) {
+      fail("invalid_input", "profile fields are required");
+    }
+    const name = fold(display_name).replace(/[^a-z0-9]+/g, ".").replace(/^\.|\.$/g, "");
+    this.profile = { ...input, display_name, unit: input.unit.trim(), name, created_at: this.now() };
+    return { ...this.profile };
+  }
+
+  async caseList(filter: CaseFilter = {}): Promise<CaseSummary[]> {
+    this.enter("caseList", [filter]);
+    const terms = fold(filter.query ?? "").split(/\s+/).filter(Boolean);
+    return this.cases
+      .filter((c) => !filter.status || c.status === filter.status)
+      .filter((c) => {
+        const haystack = fold(`${c.code} ${c.title} ${c.product_group}`);
+        return terms.every((term) => haystack.includes(term));
+      })
+      .sort((a, b) => b.updated_at.localeCompare(a.updated_at))
+      .map((c) => this.summary(c));
+  }
+
+  async caseCreate(input: NewCase): Promise<Case> {
+    this.enter("caseCreate", [input]);
+    const profile = this.requireProfile();
+    const title = input.title.trim();
+    if (!title) fail("invalid_input", "title is required");
+    const at = this.now();
+    const province = input.province ?? profile.province;
+    const serial = String(this.cases.length + 1).padStart(4, "0");
+    const c: Case = {
+      id: this.id("case"),
+      code: `${profile.agency}-${province}-${at.slice(0, 4)}-${serial}`,
+      title,
+      agency: profile.agency,
+      unit: input.unit ?? profile.unit,
+      province,
+      violation_categories: [...input.violation_categories],
+      product_group: input.product_group.trim(),
+      status: "draft",
+      origin: input.origin,
+      created_at: at,
+      created_by: profile.name,
+      updated_at: at,
+    };
+    this.cases.push(c);
+    await this.log(c, "case_created", { code: c.code, title: c.title });
+    return structuredClone(c);
+  }
+
+  async caseGet(code: string): Promise<CaseDetail> {
+    this.enter("caseGet", [code]);
+    const c = this.findCase(code);
+    return structuredClone({
+      case: c,
+      evidence: this.evidence.filter((e) => e.case_id === c.id),
+      notes: this.notes.filter((n) => n.case_id === c.id),
+    });
+  }
+
+  async caseEdit(code: string, edit: CaseEdit): Promise<Case> {
+    this.enter("caseEdit", [code, edit]);
+    this.requireProfile();
+    const c = this.findCase(code);
+    if (edit.title !== undefined && !edit.title.trim()) fail("invalid_input", "title is required");
+    for (const [field, value] of Object.entries(edit)) {
+      if (value === undefined) continue;
+      const key = field as keyof CaseEdit;
+      const old = c[key];
+      if (JSON.stringify(old) === JSON.stringify(value)) continue;
+      Object.assign(c, { [key]: value });
+      await this.log(c, "field_edited", { field, old, new: value });
+    }
+    c.updated_at = this.now();
+    return structuredClone(c);
+  }
+
+  async evidenceAdd(code: string, paths: string[], note?: string): Promise<EvidenceItem[]> {
+    this.enter("evidenceAdd", [code, paths, note]);
+    const profile = this.requireProfile();
+    const c = this.findCase(code);
+    if (paths.length === 0) fail("invalid_input", "no paths");
+    // Check every path before storing anything: one bad path adds nothing.
+    const contents = paths.map((path) => {
+      if (this.directories.has(path)) fail("not_a_file", `${path} is a directory`);
+      const data = this.files.get(path) ?? fail("file_not_found", `${path} not found`);
+      if (data.length === 0) fail("empty_file", `${path} is empty`);
+      return data;
+    });
+    const added: EvidenceItem[] = [];
+    for (const [index, path] of paths.entries()) {
+      const data = contents[index] as Uint8Array;
+      const name = basename(path);
+      const item: EvidenceItem = {
+        id: this.id("ev"),
+        case_id: c.id,
+        kind: "file",
+        sha256: await sha256Hex(data),
+        size: data.length,
+        original_filename: name,
+        media_type: MEDIA_TYPES[name.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream",
+        acquired_at: this.now(),
+        acquired_by: profile.name,
+        device: "memory",
+        source_path: path,
+        note: note ?? null,
+      };
+      this.evidence.push(item);
+      added.push(item);
+      await this.log(c, "evidence_added", {
+        sha256: item.sha256,
+        original_filename: item.original_filename,
+        size: item.size,
+      });
+    }
+    c.updated_at = this.now();
+    return structuredClone(added);
+  }
+
+  async noteAdd(code: string, text: string): Promise<Note> {
+    this.enter("noteAdd", [code, text]);
+    const profile = this.requireProfile();
+    const c = this.findCase(code);
+    if (!text.trim()) fail("invalid_input", "note is empty");
+    const note: Note = { id: this.id("note"), case_id: c.id, text, author: profile.name, created_at: this.now() };
+    this.notes.push(note);
+    await this.log(c, "note_added", { note_id: note.id });
+    c.updated_at = this.now();
+    return { ...note };
+  }
+
+  async custodyLog(code: string): Promise<CustodyEvent[]> {
+    this.enter("custodyLog", [code]);
+    const c = this.findCase(code);
+    return structuredClone(this.events.filter((e) => e.case_id === c.id));
+  }
+
+  async workspaceVerify(): Promise<VerifyReport> {
+    this.enter("workspaceVerify", []);
+    const blobs = new Set(this.evidence.map((e) => e.sha256));
+    const bytes = this.evidence.reduce((sum, e) => sum + e.size, 0);
+    return {
+      ok: this.problems.length === 0,
+      cases_checked: this.cases.length,
+      events_checked: this.events.length,
+      evidence_checked: this.evidence.length,
+      blobs_checked: blobs.size,
+      bytes_hashed: bytes,
+      problems: structuredClone(this.problems),
+    };
+  }
+}
+
+/** `Desktop` for tests: scripted file-picker answers and simulated drops. */
+export class MemoryDesktop implements Desktop {
+  /** What the next `pickFiles` returns. */
+  picked: string[] = [];
+  private handlers = new Set<(event: FileDropEvent) => void>();
+
+  async pickFiles(): Promise<string[]> {
+    return [...this.picked];
+  }
+
+  async onFileDrop(handler: (event: FileDropEvent) => void): Promise<() => void> {
+    this.handlers.add(handler);
+    return () => this.handlers.delete(handler);
+  }
+
+  emit(event: FileDropEvent): void {
+    for (const handler of this.handlers) handler(event);
+  }
+
+  get listenerCount(): number {
+    return this.handlers.size;
+  }
+}

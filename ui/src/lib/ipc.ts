@@ -1,0 +1,144 @@
+// The one place the UI talks to the desktop shell. Components receive a `Backend`
+// (and a `Desktop` for OS integration) through context, so tests can swap in the
+// in-memory implementation from `backend-memory.ts`.
+
+import { invoke } from "@tauri-apps/api/core";
+import { getCurrentWebview } from "@tauri-apps/api/webview";
+import { open } from "@tauri-apps/plugin-dialog";
+import { getContext, setContext } from "svelte";
+import type {
+  AppError,
+  Case,
+  CaseDetail,
+  CaseEdit,
+  CaseFilter,
+  CaseSummary,
+  CustodyEvent,
+  EvidenceItem,
+  NewCase,
+  Note,
+  Profile,
+  ProfileInput,
+  VerifyReport,
+  WorkspaceInfo,
+} from "./types";
+
+/** One method per command of docs/ipc-contract.md. Every rejection is a `BackendError`. */
+export interface Backend {
+  workspaceInfo(): Promise<WorkspaceInfo>;
+  profileSave(profile: ProfileInput): Promise<Profile>;
+  caseList(filter?: CaseFilter): Promise<CaseSummary[]>;
+  caseCreate(input: NewCase): Promise<Case>;
+  caseGet(code: string): Promise<CaseDetail>;
+  caseEdit(code: string, edit: CaseEdit): Promise<Case>;
+  evidenceAdd(code: string, paths: string[], note?: string): Promise<EvidenceItem[]>;
+  noteAdd(code: string, text: string): Promise<Note>;
+  custodyLog(code: string): Promise<CustodyEvent[]>;
+  workspaceVerify(): Promise<VerifyReport>;
+}
+
+export type FileDropEvent = { type: "enter" | "over" | "leave" } | { type: "drop"; paths: string[] };
+
+/** Operating-system integration that is not a backend command: file picker, drag and drop. */
+export interface Desktop {
+  /** Asks the user for files; resolves to absolute paths (empty when cancelled). */
+  pickFiles(): Promise<string[]>;
+  /** Subscribes to files dragged over the window; resolves to an unsubscribe function. */
+  onFileDrop(handler: (event: FileDropEvent) => void): Promise<() => void>;
+}
+
+/** A rejected backend call, carrying the stable contract error code. */
+export class BackendError extends Error implements AppError {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.name = "BackendError";
+    this.code = code;
+  }
+}
+
+/** Code used when a rejection does not carry a contract code (shell or plugin failure). */
+export const UNKNOWN_ERROR_CODE = "unknown";
+
+/**
+ * Normalises anything a promise may reject with into `{ code, message }`.
+ * The shell rejects with `{ code, message }`; Tauri itself (ACL denials, missing
+ * commands) and plugins reject with plain strings or `Error`s.
+ */
+export function toAppError(error: unknown): AppError {
+  if (error instanceof BackendError) return { code: error.code, message: error.message };
+  if (typeof error === "object" && error !== null) {
+    const record = error as Record<string, unknown>;
+    if (typeof record.code === "string" && record.code !== "") {
+      const message = typeof record.message === "string" ? record.message : "";
+      return { code: record.code, message };
+    }
+    if (error instanceof Error) return { code: UNKNOWN_ERROR_CODE, message: error.message };
+  }
+  if (typeof error === "string") return { code: UNKNOWN_ERROR_CODE, message: error };
+  return { code: UNKNOWN_ERROR_CODE, message: String(error) };
+}
+
+async function call<T>(command: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(command, args);
+  } catch (error) {
+    const { code, message } = toAppError(error);
+    throw new BackendError(code, message);
+  }
+}
+
+/** Drops keys whose value is `undefined` so optional arguments are absent, not null. */
+function defined(args: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(args).filter(([, value]) => value !== undefined));
+}
+
+export const tauriBackend: Backend = {
+  workspaceInfo: () => call("workspace_info"),
+  profileSave: (profile) => call("profile_save", { profile }),
+  caseList: (filter = {}) =>
+    call("case_list", defined({ query: filter.query || undefined, status: filter.status })),
+  caseCreate: (input) => call("case_create", { input }),
+  caseGet: (code) => call("case_get", { code }),
+  caseEdit: (code, edit) => call("case_edit", { code, edit }),
+  evidenceAdd: (code, paths, note) => call("evidence_add", defined({ code, paths, note })),
+  noteAdd: (code, text) => call("note_add", { code, text }),
+  custodyLog: (code) => call("custody_log", { code }),
+  workspaceVerify: () => call("workspace_verify"),
+};
+
+export const tauriDesktop: Desktop = {
+  async pickFiles() {
+    try {
+      const picked = await open({ multiple: true, directory: false });
+      if (picked === null) return [];
+      return Array.isArray(picked) ? picked : [picked];
+    } catch (error) {
+      const { code, message } = toAppError(error);
+      throw new BackendError(code, message);
+    }
+  },
+  async onFileDrop(handler) {
+    return getCurrentWebview().onDragDropEvent((event) => {
+      const payload = event.payload;
+      if (payload.type === "drop") handler({ type: "drop", paths: payload.paths });
+      else handler({ type: payload.type });
+    });
+  },
+};
+
+const BACKEND_KEY = Symbol("backend");
+const DESKTOP_KEY = Symbol("desktop");
+
+export function provideBackend(backend: Backend, desktop: Desktop): void {
+  setContext(BACKEND_KEY, backend);
+  setContext(DESKTOP_KEY, desktop);
+}
+
+export function useBackend(): Backend {
+  return getContext<Backend>(BACKEND_KEY);
+}
+
+export function useDesktop(): Desktop {
+  return getContext<Desktop>(DESKTOP_KEY);
+}

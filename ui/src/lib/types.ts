@@ -1,0 +1,198 @@
+// Types of the IPC contract (docs/ipc-contract.md). Field names are the JSON names
+// (snake_case); times are RFC 3339 UTC strings. Keep this file a literal copy of the
+// contract: the shell serializes exactly these shapes.
+
+export type Role = "investigator" | "supervisor";
+export type CaseStatus = "draft" | "submitted" | "returned" | "approved" | "sealed";
+export type CaseOrigin = "tip" | "complaint" | "patrol" | "referral";
+export type ViolationCategory =
+  | "prohibited_goods"
+  | "smuggled_goods"
+  | "counterfeit_goods"
+  | "ip_infringing_goods"
+  | "poor_quality_goods"
+  | "restricted_goods"
+  | "conditional_goods_unmet"
+  | "expired_goods"
+  | "unknown_origin_goods"
+  | "false_information"
+  | "undeclared_business_tax_evasion";
+
+export interface Profile {
+  name: string;
+  display_name: string;
+  agency: string;
+  unit: string;
+  province: string;
+  role: Role;
+  created_at: string;
+}
+
+export interface ProfileInput {
+  display_name: string;
+  agency: string;
+  unit: string;
+  province: string;
+  role: Role;
+}
+
+export interface WorkspaceInfo {
+  path: string;
+  schema_version: number;
+  app_version: string;
+  device: string;
+  profile: Profile | null;
+}
+
+export interface Case {
+  id: string;
+  code: string;
+  title: string;
+  agency: string;
+  unit: string;
+  province: string;
+  violation_categories: ViolationCategory[];
+  product_group: string;
+  status: CaseStatus;
+  origin: CaseOrigin;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+export interface CaseSummary extends Case {
+  evidence_count: number;
+}
+
+export interface NewCase {
+  title: string;
+  violation_categories: ViolationCategory[];
+  product_group: string;
+  origin: CaseOrigin;
+  unit?: string;
+  province?: string;
+}
+
+export interface CaseEdit {
+  title?: string;
+  unit?: string;
+  province?: string;
+  violation_categories?: ViolationCategory[];
+  product_group?: string;
+  origin?: CaseOrigin;
+}
+
+export interface EvidenceItem {
+  id: string;
+  case_id: string;
+  kind: "file";
+  sha256: string;
+  size: number;
+  original_filename: string;
+  media_type: string;
+  acquired_at: string;
+  acquired_by: string;
+  device: string;
+  source_path: string | null;
+  note: string | null;
+}
+
+export interface Note {
+  id: string;
+  case_id: string;
+  text: string;
+  author: string;
+  created_at: string;
+}
+
+export interface CaseDetail {
+  case: Case;
+  evidence: EvidenceItem[];
+  notes: Note[];
+}
+
+export type KnownCustodyKind = "case_created" | "field_edited" | "evidence_added" | "note_added";
+
+export interface CustodyEvent {
+  seq: number;
+  case_id: string;
+  actor: string;
+  at: string;
+  // Known kinds are listed for readers; the log may grow new kinds before the UI does.
+  kind: KnownCustodyKind | (string & {});
+  payload: Record<string, unknown>;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface Problem {
+  kind: string;
+  case_code: string | null;
+  sha256: string | null;
+  seq: number | null;
+  detail: string;
+}
+
+export interface VerifyReport {
+  ok: boolean;
+  cases_checked: number;
+  events_checked: number;
+  evidence_checked: number;
+  blobs_checked: number;
+  bytes_hashed: number;
+  problems: Problem[];
+}
+
+export interface AppError {
+  code: string;
+  message: string;
+}
+
+export interface CaseFilter {
+  query?: string;
+  status?: CaseStatus;
+}
+
+/** Every value of the closed enums, in display order. */
+export const ROLES: readonly Role[] = ["investigator", "supervisor"];
+export const CASE_STATUSES: readonly CaseStatus[] = [
+  "draft",
+  "submitted",
+  "returned",
+  "approved",
+  "sealed",
+];
+export const CASE_ORIGINS: readonly CaseOrigin[] = ["tip", "complaint", "patrol", "referral"];
+export const VIOLATION_CATEGORIES: readonly ViolationCategory[] = [
+  "prohibited_goods",
+  "smuggled_goods",
+  "counterfeit_goods",
+  "ip_infringing_goods",
+  "poor_quality_goods",
+  "restricted_goods",
+  "conditional_goods_unmet",
+  "expired_goods",
+  "unknown_origin_goods",
+  "false_information",
+  "undeclared_business_tax_evasion",
+];
+
+/** Stable error codes of the contract; the UI has a catalog message for each. */
+export const ERROR_CODES = [
+  "invalid_input",
+  "profile_missing",
+  "case_not_found",
+  "duplicate_case_code",
+  "file_not_found",
+  "not_a_file",
+  "file_unreadable",
+  "empty_file",
+  "workspace_not_writable",
+  "workspace_in_use",
+  "database_locked",
+  "database_corrupt",
+  "database_too_new",
+  "io_error",
+  "internal",
+] as const;
+export type ErrorCode = (typeof ERROR_CODES)[number];
