@@ -42,6 +42,11 @@ pub fn print_error(err: &Error, json: bool) {
         let value = serde_json::json!({ "error": { "code": err.code, "message": err.message } });
         eprintln!("{value}");
     } else {
-        eprintln!("lỗi [{}]: {}. {}", err.code, headline(err.code), err.message);
+        eprintln!(
+            "lỗi [{}]: {}. {}",
+            err.code,
+            headline(err.code),
+            err.message
+        );
     }
 }

@@ -69,7 +69,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 for s in &cases {
                     out.push_str(&format!(
                         "{}\t{}\t{}\t{} chứng cứ\t{}\n",
-                        s.case.code, s.case.status, s.case.updated_at, s.evidence_count, s.case.title
+                        s.case.code,
+                        s.case.status,
+                        s.case.updated_at,
+                        s.evidence_count,
+                        s.case.title
                     ));
                 }
                 if cases.is_empty() {
@@ -92,7 +96,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     c.agency,
                     c.unit,
                     c.province,
-                    c.violation_categories.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                    c.violation_categories
+                        .iter()
+                        .map(|v| v.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
                     c.product_group,
                     c.created_at,
                     c.created_by,
@@ -130,9 +138,19 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     origin: e.origin.as_deref().map(CaseOrigin::parse).transpose()?,
                 },
             )?;
-            emit(json, &case, || format!("{}\t{}\t(cập nhật {})", case.code, case.title, case.updated_at))
+            emit(json, &case, || {
+                format!(
+                    "{}\t{}\t(cập nhật {})",
+                    case.code, case.title, case.updated_at
+                )
+            })
         }
-        Command::Evidence(EvidenceCmd::Add { files, case, note, allow_empty }) => {
+        Command::Evidence(EvidenceCmd::Add {
+            files,
+            case,
+            note,
+            allow_empty,
+        }) => {
             let options = AddOptions { note, allow_empty };
             // Each line is printed (and flushed) only after the file is durably stored
             // and logged: a script may treat every printed line as acknowledged.
@@ -141,7 +159,10 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 let line = if json {
                     serde_json::to_string(item).unwrap_or_default()
                 } else {
-                    format!("đã thêm  {}  {:>12}  {}", item.sha256, item.size, item.original_filename)
+                    format!(
+                        "đã thêm  {}  {:>12}  {}",
+                        item.sha256, item.size, item.original_filename
+                    )
                 };
                 let _ = writeln!(stdout, "{line}");
                 let _ = stdout.flush();
@@ -158,7 +179,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             emit(json, &events, || {
                 events
                     .iter()
-                    .map(|e| format!("{:>4}  {}  {}  {}  {}  {}", e.seq, e.at, e.actor, e.kind, &e.hash[..16], e.payload))
+                    .map(|e| {
+                        format!(
+                            "{:>4}  {}  {}  {}  {}  {}",
+                            e.seq,
+                            e.at,
+                            e.actor,
+                            e.kind,
+                            &e.hash[..16],
+                            e.payload
+                        )
+                    })
                     .collect::<Vec<_>>()
                     .join("\n")
             })
@@ -176,18 +207,27 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     report.bytes_hashed
                 );
                 if report.orphan_blobs > 0 {
-                    out.push_str(&format!("\n{} blob không được tham chiếu (vô hại)", report.orphan_blobs));
+                    out.push_str(&format!(
+                        "\n{} blob không được tham chiếu (vô hại)",
+                        report.orphan_blobs
+                    ));
                 }
                 if report.ok {
                     out.push_str("\nKẾT QUẢ: toàn vẹn (OK)");
                 } else {
-                    out.push_str(&format!("\nKẾT QUẢ: phát hiện {} vấn đề (FAILED)", report.problems.len()));
+                    out.push_str(&format!(
+                        "\nKẾT QUẢ: phát hiện {} vấn đề (FAILED)",
+                        report.problems.len()
+                    ));
                     for p in &report.problems {
                         out.push_str(&format!(
                             "\n  [{}] vụ việc {} {}{}: {}",
                             p.kind,
                             p.case_code.as_deref().unwrap_or("-"),
-                            p.sha256.as_deref().map(|s| format!("blob {s} ")).unwrap_or_default(),
+                            p.sha256
+                                .as_deref()
+                                .map(|s| format!("blob {s} "))
+                                .unwrap_or_default(),
                             p.seq.map(|s| format!("sự kiện #{s}")).unwrap_or_default(),
                             p.detail
                         ));
@@ -195,13 +235,20 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 }
                 out
             })?;
-            Ok(if failed { ExitCode::from(EXIT_VERIFY_FAILED) } else { ExitCode::SUCCESS })
+            Ok(if failed {
+                ExitCode::from(EXIT_VERIFY_FAILED)
+            } else {
+                ExitCode::SUCCESS
+            })
         }
     }
 }
 
 fn categories(values: &[String]) -> Result<Vec<ViolationCategory>> {
-    values.iter().map(|v| ViolationCategory::parse(v.trim())).collect()
+    values
+        .iter()
+        .map(|v| ViolationCategory::parse(v.trim()))
+        .collect()
 }
 
 /// Prints `value` as JSON, or the human text, and reports success.

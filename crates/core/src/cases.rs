@@ -30,8 +30,18 @@ impl Workspace {
     pub fn create_case(&mut self, input: &NewCase) -> Result<Case> {
         let profile = self.require_profile()?;
         let title = required_title(&input.title)?;
-        let unit = input.unit.clone().unwrap_or_else(|| profile.unit.clone()).trim().to_string();
-        let province = match input.province.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
+        let unit = input
+            .unit
+            .clone()
+            .unwrap_or_else(|| profile.unit.clone())
+            .trim()
+            .to_string();
+        let province = match input
+            .province
+            .as_deref()
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+        {
             Some(p) => normalize_code(p, "province")?,
             None if !profile.province.is_empty() => profile.province.clone(),
             None => "VN".to_string(),
@@ -113,12 +123,21 @@ impl Workspace {
             args.push(status.as_str().to_string());
             sql.push_str(&format!(" AND status = ?{}", args.len()));
         }
-        for word in filter.query.as_deref().map(fold).unwrap_or_default().split(' ') {
+        for word in filter
+            .query
+            .as_deref()
+            .map(fold)
+            .unwrap_or_default()
+            .split(' ')
+        {
             if word.is_empty() {
                 continue;
             }
             args.push(format!("%{}%", escape_like(word)));
-            sql.push_str(&format!(" AND search_folded LIKE ?{} ESCAPE '\\'", args.len()));
+            sql.push_str(&format!(
+                " AND search_folded LIKE ?{} ESCAPE '\\'",
+                args.len()
+            ));
         }
         sql.push_str(" ORDER BY updated_at DESC, code");
         let mut stmt = self.conn.prepare(&sql)?;
@@ -128,7 +147,10 @@ impl Workspace {
         let mut out = Vec::new();
         for row in rows {
             let (case, evidence_count) = row?;
-            out.push(CaseSummary { case: case?, evidence_count });
+            out.push(CaseSummary {
+                case: case?,
+                evidence_count,
+            });
         }
         Ok(out)
     }
@@ -155,7 +177,11 @@ impl Workspace {
         let case = self.case_by_code(code)?;
         let evidence = self.evidence_of(&case.id)?;
         let notes = self.notes_of(&case.id)?;
-        Ok(CaseDetail { case, evidence, notes })
+        Ok(CaseDetail {
+            case,
+            evidence,
+            notes,
+        })
     }
 
     /// Applies the fields that are set; each change is its own custody event with the
@@ -247,14 +273,25 @@ pub(crate) fn ensure_editable(case: &Case) -> Result<()> {
     }
 }
 
-fn changed_fields(old: &Case, new: &Case) -> Result<Vec<(&'static str, serde_json::Value, serde_json::Value)>> {
+fn changed_fields(
+    old: &Case,
+    new: &Case,
+) -> Result<Vec<(&'static str, serde_json::Value, serde_json::Value)>> {
     let mut out = Vec::new();
     let pairs: [(&'static str, serde_json::Value, serde_json::Value); 6] = [
         ("title", json!(old.title), json!(new.title)),
         ("unit", json!(old.unit), json!(new.unit)),
         ("province", json!(old.province), json!(new.province)),
-        ("violation_categories", json!(old.violation_categories), json!(new.violation_categories)),
-        ("product_group", json!(old.product_group), json!(new.product_group)),
+        (
+            "violation_categories",
+            json!(old.violation_categories),
+            json!(new.violation_categories),
+        ),
+        (
+            "product_group",
+            json!(old.product_group),
+            json!(new.product_group),
+        ),
         ("origin", json!(old.origin), json!(new.origin)),
     ];
     for (field, a, b) in pairs {
@@ -271,7 +308,9 @@ fn required_title(title: &str) -> Result<String> {
         return Err(Error::invalid("the case title is required"));
     }
     if title.chars().count() > 500 {
-        return Err(Error::invalid("the case title is longer than 500 characters"));
+        return Err(Error::invalid(
+            "the case title is longer than 500 characters",
+        ));
     }
     Ok(title.to_string())
 }
@@ -305,7 +344,9 @@ fn next_code(conn: &Connection, agency: &str, province: &str) -> Result<String> 
 fn validate_code(code: &str) -> Result<String> {
     let code = code.trim().to_ascii_uppercase();
     let ok = (3..=64).contains(&code.len())
-        && code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'/' || b == b'.');
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'/' || b == b'.');
     if ok {
         Ok(code)
     } else {
@@ -316,11 +357,16 @@ fn validate_code(code: &str) -> Result<String> {
 }
 
 fn search_text(case: &Case) -> String {
-    fold(&format!("{} {} {} {}", case.code, case.title, case.product_group, case.unit))
+    fold(&format!(
+        "{} {} {} {}",
+        case.code, case.title, case.product_group, case.unit
+    ))
 }
 
 fn escape_like(s: &str) -> String {
-    s.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+    s.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
 }
 
 /// Reads the `CASE_COLUMNS` of a row. Bad enum text in the database is reported as a

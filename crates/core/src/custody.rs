@@ -176,7 +176,11 @@ pub fn events(conn: &Connection, case_id: &str) -> Result<Vec<CustodyEvent>> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChainFault {
     /// The stored hash is not the hash of the stored fields.
-    HashMismatch { seq: u64, stored: String, computed: String },
+    HashMismatch {
+        seq: u64,
+        stored: String,
+        computed: String,
+    },
     /// `prev_hash` does not name the previous event's hash.
     BrokenLink { seq: u64 },
     /// Sequence numbers skip (an event was removed) or do not start at 1.
@@ -189,7 +193,10 @@ pub fn check_chain(events: &[RawEvent]) -> Vec<ChainFault> {
     let mut expected = 1;
     for e in events {
         if e.seq != expected {
-            faults.push(ChainFault::SeqGap { expected, found: e.seq });
+            faults.push(ChainFault::SeqGap {
+                expected,
+                found: e.seq,
+            });
         }
         if e.prev_hash != prev {
             faults.push(ChainFault::BrokenLink { seq: e.seq });
@@ -250,7 +257,10 @@ mod tests {
         assert!(check_chain(&[a.clone(), b.clone(), c.clone()]).is_empty());
         // Removing the middle event shows as a gap and a broken link.
         let faults = check_chain(&[a.clone(), c.clone()]);
-        assert!(faults.contains(&ChainFault::SeqGap { expected: 2, found: 3 }));
+        assert!(faults.contains(&ChainFault::SeqGap {
+            expected: 2,
+            found: 3
+        }));
         assert!(faults.contains(&ChainFault::BrokenLink { seq: 3 }));
         // Editing a field shows as a hash mismatch on that event.
         let mut b2 = b.clone();

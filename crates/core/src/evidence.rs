@@ -47,7 +47,14 @@ impl Workspace {
         for path in paths {
             precheck(path, options.allow_empty)?;
         }
-        let note = options.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
+        // Another process holding the write lock would make the first row wait and then
+        // fail after its bytes were copied, leaving an orphan blob: find out up front.
+        self.write(|_| Ok(()))?;
+        let note = options
+            .note
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty());
         let mut added = Vec::with_capacity(paths.len());
         for path in paths {
             let media_type = sniff_media_type(path);
@@ -173,11 +180,17 @@ fn precheck(path: &Path, allow_empty: bool) -> Result<()> {
     if !meta.is_file() {
         return Err(Error::new(
             ErrorCode::NotAFile,
-            format!("{} is not a regular file (folders are not added as evidence)", path.display()),
+            format!(
+                "{} is not a regular file (folders are not added as evidence)",
+                path.display()
+            ),
         ));
     }
     File::open(path).map_err(|e| {
-        Error::new(ErrorCode::FileUnreadable, format!("cannot read {}: {e}", path.display()))
+        Error::new(
+            ErrorCode::FileUnreadable,
+            format!("cannot read {}: {e}", path.display()),
+        )
     })?;
     if meta.len() == 0 && !allow_empty {
         return Err(empty_file(path));
@@ -198,7 +211,10 @@ fn file_name_of(path: &Path) -> (String, Option<String>) {
     let name = path.file_name().unwrap_or(OsStr::new(""));
     match name.to_str() {
         Some(s) => (s.to_string(), None),
-        None => (name.to_string_lossy().into_owned(), Some(raw_name_hex(name))),
+        None => (
+            name.to_string_lossy().into_owned(),
+            Some(raw_name_hex(name)),
+        ),
     }
 }
 
@@ -211,13 +227,18 @@ fn raw_name_hex(name: &OsStr) -> String {
 #[cfg(windows)]
 fn raw_name_hex(name: &OsStr) -> String {
     use std::os::windows::ffi::OsStrExt;
-    name.encode_wide().flat_map(|u| u.to_be_bytes()).map(|b| format!("{b:02x}")).collect()
+    name.encode_wide()
+        .flat_map(|u| u.to_be_bytes())
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Media type from the content's magic bytes, then the extension.
 fn sniff_media_type(path: &Path) -> String {
     let mut head = [0u8; 8192];
-    let n = File::open(path).and_then(|mut f| f.read(&mut head)).unwrap_or(0);
+    let n = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .unwrap_or(0);
     if let Some(kind) = infer::get(&head[..n]) {
         return kind.mime_type().to_string();
     }

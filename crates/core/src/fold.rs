@@ -45,7 +45,8 @@ mod tests {
     #[test]
     fn composed_and_decomposed_agree() {
         let composed = "Nguyễn";
-        let decomposed: String = unicode_normalization::UnicodeNormalization::nfd(composed).collect();
+        let decomposed: String =
+            unicode_normalization::UnicodeNormalization::nfd(composed).collect();
         assert_ne!(composed, decomposed);
         assert_eq!(fold(composed), fold(&decomposed));
     }

@@ -22,7 +22,9 @@ impl Workspace {
             return Err(Error::invalid("the note is empty"));
         }
         if text.chars().count() > MAX_NOTE_CHARS {
-            return Err(Error::invalid(format!("a note holds at most {MAX_NOTE_CHARS} characters")));
+            return Err(Error::invalid(format!(
+                "a note holds at most {MAX_NOTE_CHARS} characters"
+            )));
         }
         let note = Note {
             id: uuid::Uuid::now_v7().to_string(),

@@ -14,9 +14,11 @@ impl Workspace {
     pub fn current_profile(&self) -> Result<Option<Profile>> {
         let name: Option<String> = self
             .conn
-            .query_row("SELECT value FROM settings WHERE key = ?1", [CURRENT_KEY], |r| {
-                r.get(0)
-            })
+            .query_row(
+                "SELECT value FROM settings WHERE key = ?1",
+                [CURRENT_KEY],
+                |r| r.get(0),
+            )
             .optional()?;
         match name {
             Some(name) => self.profile(&name),
@@ -25,8 +27,7 @@ impl Workspace {
     }
 
     pub fn profile(&self, name: &str) -> Result<Option<Profile>> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT name, display_name, agency, unit, province, role, created_at
                  FROM profiles WHERE name = ?1",
@@ -44,18 +45,20 @@ impl Workspace {
                 },
             )
             .optional()?
-            .map(|(name, display_name, agency, unit, province, role, created_at)| {
-                Ok::<_, Error>(Profile {
-                    name,
-                    display_name,
-                    agency,
-                    unit,
-                    province,
-                    role: crate::model::Role::parse(&role)?,
-                    created_at,
-                })
-            })
-            .transpose()?)
+            .map(
+                |(name, display_name, agency, unit, province, role, created_at)| {
+                    Ok::<_, Error>(Profile {
+                        name,
+                        display_name,
+                        agency,
+                        unit,
+                        province,
+                        role: crate::model::Role::parse(&role)?,
+                        created_at,
+                    })
+                },
+            )
+            .transpose()
     }
 
     /// Creates or updates the current profile. The profile's `name` is fixed when it is
@@ -125,7 +128,11 @@ fn slug(display_name: &str) -> String {
         }
     }
     let out = out.trim_end_matches('-').to_string();
-    if out.is_empty() { "user".to_string() } else { out }
+    if out.is_empty() {
+        "user".to_string()
+    } else {
+        out
+    }
 }
 
 #[cfg(test)]

@@ -47,7 +47,11 @@ struct EvidenceRow {
 impl Workspace {
     pub fn verify(&self) -> Result<VerifyReport> {
         let mut report = VerifyReport::default();
-        let problem = |kind: &str, case_code: Option<&str>, sha256: Option<&str>, seq: Option<u64>, detail: String| {
+        let problem = |kind: &str,
+                       case_code: Option<&str>,
+                       sha256: Option<&str>,
+                       seq: Option<u64>,
+                       detail: String| {
             Problem {
                 kind: kind.to_string(),
                 case_code: case_code.map(str::to_string),
@@ -58,25 +62,36 @@ impl Workspace {
         };
         let mut problems = Vec::new();
 
-        let integrity: String = self.conn.query_row("PRAGMA quick_check", [], |r| r.get(0))?;
+        let integrity: String = self
+            .conn
+            .query_row("PRAGMA quick_check", [], |r| r.get(0))?;
         if integrity != "ok" {
             problems.push(problem("database_integrity", None, None, None, integrity));
         }
 
         let cases: Vec<(String, String)> = {
-            let mut stmt = self.conn.prepare("SELECT id, code FROM cases ORDER BY code")?;
+            let mut stmt = self
+                .conn
+                .prepare("SELECT id, code FROM cases ORDER BY code")?;
             let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
             rows.collect::<rusqlite::Result<_>>()?
         };
-        let code_of: HashMap<&str, &str> =
-            cases.iter().map(|(id, code)| (id.as_str(), code.as_str())).collect();
+        let code_of: HashMap<&str, &str> = cases
+            .iter()
+            .map(|(id, code)| (id.as_str(), code.as_str()))
+            .collect();
 
         let evidence: Vec<EvidenceRow> = {
             let mut stmt = self
                 .conn
                 .prepare("SELECT id, case_id, sha256, size FROM evidence ORDER BY case_id, id")?;
             let rows = stmt.query_map([], |r| {
-                Ok(EvidenceRow { id: r.get(0)?, case_id: r.get(1)?, sha256: r.get(2)?, size: r.get(3)? })
+                Ok(EvidenceRow {
+                    id: r.get(0)?,
+                    case_id: r.get(1)?,
+                    sha256: r.get(2)?,
+                    size: r.get(3)?,
+                })
             })?;
             rows.collect::<rusqlite::Result<_>>()?
         };
@@ -93,7 +108,13 @@ impl Workspace {
             report.cases_checked += 1;
             let events = custody::raw_events(&self.conn, case_id)?;
             if events.is_empty() {
-                problems.push(problem("case_without_log", Some(code), None, None, "the case has no custody events".into()));
+                problems.push(problem(
+                    "case_without_log",
+                    Some(code),
+                    None,
+                    None,
+                    "the case has no custody events".into(),
+                ));
             }
             report.events_checked += events.len() as u64;
             for fault in custody::check_chain(&events) {
@@ -122,11 +143,20 @@ impl Workspace {
                 });
             }
             for e in &events {
-                let Ok(payload) = serde_json::from_str::<serde_json::Value>(&e.payload) else { continue };
-                let field = |name: &str| payload.get(name).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                let Ok(payload) = serde_json::from_str::<serde_json::Value>(&e.payload) else {
+                    continue;
+                };
+                let field = |name: &str| {
+                    payload
+                        .get(name)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("")
+                        .to_string()
+                };
                 match e.kind.as_str() {
                     kind::EVIDENCE_ADDED => {
-                        logged_evidence.insert(field("evidence_id"), (case_id.clone(), field("sha256")));
+                        logged_evidence
+                            .insert(field("evidence_id"), (case_id.clone(), field("sha256")));
                     }
                     kind::NOTE_ADDED => {
                         logged_notes.insert((case_id.clone(), field("note_id")));
@@ -148,7 +178,10 @@ impl Workspace {
                     code,
                     Some(&row.sha256),
                     None,
-                    format!("evidence {} says sha256 {} but its custody event recorded {sha}", row.id, row.sha256),
+                    format!(
+                        "evidence {} says sha256 {} but its custody event recorded {sha}",
+                        row.id, row.sha256
+                    ),
                 )),
                 None => problems.push(problem(
                     "evidence_not_logged",
@@ -173,14 +206,21 @@ impl Workspace {
                     code,
                     Some(&row.sha256),
                     None,
-                    format!("evidence {} records {} bytes but the blob has {size}", row.id, row.size),
+                    format!(
+                        "evidence {} records {} bytes but the blob has {size}",
+                        row.id, row.size
+                    ),
                 )),
                 BlobCheck::Missing => problems.push(problem(
                     "blob_missing",
                     code,
                     Some(&row.sha256),
                     None,
-                    format!("the bytes of evidence {} ({}) are missing", row.id, self.blobs.path_for(&row.sha256).display()),
+                    format!(
+                        "the bytes of evidence {} ({}) are missing",
+                        row.id,
+                        self.blobs.path_for(&row.sha256).display()
+                    ),
                 )),
                 BlobCheck::Mismatch { actual, .. } => problems.push(problem(
                     "blob_mismatch",

@@ -40,9 +40,9 @@ impl Workspace {
         if let Some(home) = std::env::var_os(HOME_ENV).filter(|v| !v.is_empty()) {
             return Ok(PathBuf::from(home));
         }
-        dirs::data_dir()
-            .map(|d| d.join("truyvet"))
-            .ok_or_else(|| Error::invalid("no data folder is known for this user; pass --workspace"))
+        dirs::data_dir().map(|d| d.join("truyvet")).ok_or_else(|| {
+            Error::invalid("no data folder is known for this user; pass --workspace")
+        })
     }
 
     /// Opens the workspace at `root`, creating it (and upgrading its schema) as needed.
@@ -65,7 +65,12 @@ impl Workspace {
         blobs.probe_writable()?;
         let conn = store::open(&root.join(DB_FILE))?;
         let device = gethostname::gethostname().to_string_lossy().into_owned();
-        Ok(Workspace { root, conn, blobs, device })
+        Ok(Workspace {
+            root,
+            conn,
+            blobs,
+            device,
+        })
     }
 
     pub fn root(&self) -> &Path {
@@ -102,7 +107,10 @@ impl Workspace {
             Ok(()) => Ok(AppLock { _file: file }),
             Err(std::fs::TryLockError::WouldBlock) => Err(Error::new(
                 ErrorCode::WorkspaceInUse,
-                format!("another TruyVết window already has {} open", self.root.display()),
+                format!(
+                    "another TruyVết window already has {} open",
+                    self.root.display()
+                ),
             )),
             Err(std::fs::TryLockError::Error(e)) => Err(Error::io("cannot lock", &path, &e)),
         }
@@ -111,7 +119,9 @@ impl Workspace {
     /// Runs `f` in an IMMEDIATE transaction (the write lock is taken up front, so two
     /// writers never deadlock on upgrade) and commits only if it succeeds.
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         let value = f(&tx)?;
         tx.commit()?;
         Ok(value)

@@ -9,7 +9,10 @@ use crate::error::{Error, ErrorCode, Result};
 /// Migration N (1-based) is `MIGRATIONS[N - 1]`. Append only; never edit a shipped one.
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("0001_schema", include_str!("migrations/0001_schema.sql")),
-    ("0002_integrity_triggers", include_str!("migrations/0002_integrity_triggers.sql")),
+    (
+        "0002_integrity_triggers",
+        include_str!("migrations/0002_integrity_triggers.sql"),
+    ),
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

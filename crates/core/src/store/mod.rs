@@ -13,6 +13,9 @@ use crate::error::{Error, ErrorCode, Result};
 /// How long a writer waits for another process (the CLI next to the app) before
 /// reporting `database_locked`.
 pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
+/// Overrides [`BUSY_TIMEOUT`] in milliseconds, so tests (and impatient scripts) can see
+/// `database_locked` without waiting ten seconds.
+pub const BUSY_TIMEOUT_ENV: &str = "TRUYVET_BUSY_TIMEOUT_MS";
 
 /// Opens (creating if needed) the workspace database and brings its schema up to date.
 pub fn open(path: &Path) -> Result<Connection> {
@@ -20,10 +23,17 @@ pub fn open(path: &Path) -> Result<Connection> {
         | OpenFlags::SQLITE_OPEN_CREATE
         | OpenFlags::SQLITE_OPEN_NO_MUTEX;
     let conn = Connection::open_with_flags(path, flags).map_err(|e| open_error(path, e))?;
-    conn.busy_timeout(BUSY_TIMEOUT)?;
+    conn.busy_timeout(busy_timeout())?;
     configure(&conn).map_err(|e| open_error(path, e))?;
     migrations::migrate(&conn)?;
     Ok(conn)
+}
+
+fn busy_timeout() -> Duration {
+    std::env::var(BUSY_TIMEOUT_ENV)
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(BUSY_TIMEOUT, Duration::from_millis)
 }
 
 fn configure(conn: &Connection) -> rusqlite::Result<()> {

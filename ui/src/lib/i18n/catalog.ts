@@ -32,6 +32,15 @@ export function errorKey(code: string): MessageKey {
   return isMessageKey(key) && key !== "errors.banner_code" ? key : "errors.fallback";
 }
 
+/** Keys that exist in a `.one` and an `.other` form. */
+export type PluralBase<K extends string = MessageKey> = K extends `${infer B}.other` ? B : never;
+
+/** The plural form of `base` for `count` (Vietnamese has one form; English two). */
+export function translatePlural(locale: Locale, base: PluralBase, count: number, params?: Params): string {
+  const form = new Intl.PluralRules(locale).select(count) === "one" ? "one" : "other";
+  return translate(locale, `${base}.${form}`, { count, ...params });
+}
+
 /**
  * Label for an enum value under `prefix` (e.g. "status", "draft"). Values the catalog
  * does not know (a newer backend) are shown raw rather than hidden.

@@ -88,7 +88,8 @@ export const en: Record<MessageKey, string> = {
   "cases.empty": "No cases yet. Click “New case” to start.",
   "cases.no_match": "No cases match your search.",
   "cases.loading": "Loading cases…",
-  "cases.count": "{count} cases",
+  "cases.count.one": "{count} case",
+  "cases.count.other": "{count} cases",
 
   "case_form.new_title": "New case",
   "case_form.edit_title": "Edit case details",
@@ -103,7 +104,6 @@ export const en: Record<MessageKey, string> = {
   "case_form.creating": "Creating…",
   "case_form.save": "Save changes",
   "case_form.saving": "Saving…",
-  "case_form.no_changes": "There are no changes to save.",
 
   "case.back": "← Cases",
   "case.loading": "Loading case…",
@@ -119,7 +119,8 @@ export const en: Record<MessageKey, string> = {
   "case.no_categories": "No violation category yet",
 
   "evidence.title": "Evidence",
-  "evidence.count": "{count} files",
+  "evidence.count.one": "{count} file",
+  "evidence.count.other": "{count} files",
   "evidence.col_name": "File name",
   "evidence.col_size": "Size",
   "evidence.col_sha256": "SHA-256",
@@ -134,7 +135,8 @@ export const en: Record<MessageKey, string> = {
   "evidence.paths_placeholder": "/home/officer/Documents/listing-screenshot.png",
   "evidence.add_paths": "Add evidence",
   "evidence.adding": "Hashing and storing evidence…",
-  "evidence.added": "Added {count} evidence files.",
+  "evidence.added.one": "Added {count} evidence file.",
+  "evidence.added.other": "Added {count} evidence files.",
   "evidence.sha256_hint": "Full SHA-256 digest; select it to copy",
   "evidence.size_exact": "{bytes} bytes",
 
@@ -159,8 +161,9 @@ export const en: Record<MessageKey, string> = {
   "verify.running": "Verifying integrity…",
   "verify.ok_title": "Workspace is intact",
   "verify.ok_summary":
-    "Checked {cases} cases, {events} custody events, {evidence} evidence items and {blobs} stored files ({bytes} re-hashed).",
-  "verify.fail_title": "{count} integrity problems found",
+    "Checked: cases {cases} · custody events {events} · evidence items {evidence} · stored files {blobs} · re-hashed {bytes}.",
+  "verify.fail_title.one": "{count} integrity problem found",
+  "verify.fail_title.other": "{count} integrity problems found",
   "verify.problem_kind": "Problem",
   "verify.problem_case": "Case",
   "verify.problem_ref": "Reference",

@@ -6,7 +6,9 @@ import {
   errorKey,
   labelFor,
   translate,
+  translatePlural,
   type Locale,
+  type PluralBase,
   type MessageKey,
   type Params,
 } from "./catalog";
@@ -53,6 +55,11 @@ export function loadLocale(): void {
 
 export function t(key: MessageKey, params?: Params): string {
   return translate(state.locale, key, params);
+}
+
+/** A message that depends on a count: `tn("cases.count", 3)`. */
+export function tn(base: PluralBase, count: number, params?: Params): string {
+  return translatePlural(state.locale, base, count, params);
 }
 
 export function errorText(code: string): string {

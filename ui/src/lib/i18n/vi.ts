@@ -87,7 +87,8 @@ export const vi = {
   "cases.empty": "Chưa có vụ việc nào. Bấm “Tạo vụ việc mới” để bắt đầu.",
   "cases.no_match": "Không tìm thấy vụ việc phù hợp với điều kiện tìm kiếm.",
   "cases.loading": "Đang tải danh sách vụ việc…",
-  "cases.count": "{count} vụ việc",
+  "cases.count.one": "{count} vụ việc",
+  "cases.count.other": "{count} vụ việc",
 
   "case_form.new_title": "Tạo vụ việc mới",
   "case_form.edit_title": "Sửa thông tin vụ việc",
@@ -102,7 +103,6 @@ export const vi = {
   "case_form.creating": "Đang tạo…",
   "case_form.save": "Lưu thay đổi",
   "case_form.saving": "Đang lưu…",
-  "case_form.no_changes": "Không có thay đổi nào để lưu.",
 
   "case.back": "← Danh sách vụ việc",
   "case.loading": "Đang tải vụ việc…",
@@ -118,7 +118,8 @@ export const vi = {
   "case.no_categories": "Chưa phân loại vi phạm",
 
   "evidence.title": "Chứng cứ",
-  "evidence.count": "{count} tệp",
+  "evidence.count.one": "{count} tệp",
+  "evidence.count.other": "{count} tệp",
   "evidence.col_name": "Tên tệp",
   "evidence.col_size": "Dung lượng",
   "evidence.col_sha256": "SHA-256",
@@ -133,7 +134,8 @@ export const vi = {
   "evidence.paths_placeholder": "/home/canbo/Tai-lieu/anh-chup-tin-dang.png",
   "evidence.add_paths": "Thêm chứng cứ",
   "evidence.adding": "Đang tính mã băm và lưu chứng cứ…",
-  "evidence.added": "Đã thêm {count} tệp chứng cứ.",
+  "evidence.added.one": "Đã thêm {count} tệp chứng cứ.",
+  "evidence.added.other": "Đã thêm {count} tệp chứng cứ.",
   "evidence.sha256_hint": "Mã băm SHA-256 đầy đủ; có thể chọn và sao chép",
   "evidence.size_exact": "{bytes} byte",
 
@@ -159,7 +161,8 @@ export const vi = {
   "verify.ok_title": "Không gian làm việc toàn vẹn",
   "verify.ok_summary":
     "Đã kiểm tra {cases} vụ việc, {events} sự kiện nhật ký, {evidence} chứng cứ và {blobs} tệp lưu trữ ({bytes} được băm lại).",
-  "verify.fail_title": "Phát hiện {count} vấn đề về toàn vẹn",
+  "verify.fail_title.one": "Phát hiện {count} vấn đề về toàn vẹn",
+  "verify.fail_title.other": "Phát hiện {count} vấn đề về toàn vẹn",
   "verify.problem_kind": "Loại vấn đề",
   "verify.problem_case": "Vụ việc",
   "verify.problem_ref": "Tham chiếu",

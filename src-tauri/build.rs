@@ -1,0 +1,21 @@
+// Listing the app's own commands gives each an `allow-<command>` permission, so they are
+// governed by capabilities exactly like plugin commands.
+fn main() {
+    let commands = &[
+        "workspace_info",
+        "workspace_verify",
+        "profile_save",
+        "case_list",
+        "case_create",
+        "case_get",
+        "case_edit",
+        "custody_log",
+        "evidence_add",
+        "note_add",
+    ];
+    tauri_build::try_build(
+        tauri_build::Attributes::new()
+            .app_manifest(tauri_build::AppManifest::new().commands(commands)),
+    )
+    .expect("tauri build script failed");
+}

@@ -1,0 +1,49 @@
+//! IPC commands. Each one only converts arguments, calls the core and converts the
+//! result; errors cross IPC as `{code, message}` so the UI can pick its own words.
+
+mod cases;
+mod evidence;
+mod workspace;
+
+use serde::Serialize;
+use truyvet_core::Error;
+
+/// The one error shape the front end sees.
+#[derive(Debug, Serialize)]
+pub struct AppError {
+    code: String,
+    message: String,
+}
+
+impl From<Error> for AppError {
+    fn from(err: Error) -> Self {
+        AppError { code: err.code.as_str().to_string(), message: err.message }
+    }
+}
+
+pub type CmdResult<T> = Result<T, AppError>;
+
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+    tauri::generate_handler![
+        workspace::workspace_info,
+        workspace::workspace_verify,
+        workspace::profile_save,
+        cases::case_list,
+        cases::case_create,
+        cases::case_get,
+        cases::case_edit,
+        cases::custody_log,
+        evidence::evidence_add,
+        evidence::note_add,
+    ]
+}
+
+/// Runs blocking core work (hashing, verifying) off the IPC thread.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> truyvet_core::Result<T> + Send + 'static,
+) -> CmdResult<T> {
+    tauri::async_runtime::spawn_blocking(f)
+        .await
+        .map_err(|e| AppError::from(Error::internal(format!("background task failed: {e}"))))?
+        .map_err(AppError::from)
+}

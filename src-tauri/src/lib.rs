@@ -1,0 +1,45 @@
+//! The desktop shell: opens the workspace, holds the single-instance lock and registers
+//! the IPC commands. All behaviour lives in `truyvet-core`; `commands/` only translates.
+
+mod commands;
+mod state;
+
+use std::path::PathBuf;
+
+use tauri::{Builder, Runtime};
+use truyvet_core::Workspace;
+
+pub use state::AppState;
+
+/// Where the app's workspace is: `--workspace DIR` on the command line, then
+/// `$TRUYVET_HOME`, then the OS data folder.
+pub fn workspace_location(args: impl IntoIterator<Item = String>) -> truyvet_core::Result<PathBuf> {
+    let mut args = args.into_iter();
+    while let Some(arg) = args.next() {
+        if arg == "--workspace" {
+            if let Some(dir) = args.next() {
+                return Ok(PathBuf::from(dir));
+            }
+        } else if let Some(dir) = arg.strip_prefix("--workspace=") {
+            return Ok(PathBuf::from(dir));
+        }
+    }
+    Workspace::default_location()
+}
+
+pub fn run() {
+    let state = AppState::open(workspace_location(std::env::args().skip(1)));
+    if let Err(err) = run_app(tauri::Builder::default(), state) {
+        eprintln!("TruyVết could not start: {err}");
+        std::process::exit(1);
+    }
+}
+
+/// The app on any runtime, so tests can drive it with Tauri's mock runtime.
+pub fn run_app<R: Runtime>(builder: Builder<R>, state: AppState) -> tauri::Result<()> {
+    builder
+        .plugin(tauri_plugin_dialog::init())
+        .manage(state)
+        .invoke_handler(commands::handler())
+        .run(tauri::generate_context!())
+}

@@ -1,0 +1,11 @@
+//! The `truyvet` command line, run as a real process against a temp workspace: every
+//! command, its `--json` output against the documented fields, search, exit codes and
+//! the JSON errors on stderr.
+
+mod cases;
+mod errors;
+mod evidence;
+mod location;
+mod notes_and_log;
+mod profile;
+mod search;

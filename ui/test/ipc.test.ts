@@ -1,0 +1,64 @@
+import { beforeEach, describe, expect, it, vi } from "vitest";
+
+const invoke = vi.fn();
+vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+
+const { BackendError, tauriBackend, toAppError, UNKNOWN_ERROR_CODE } = await import("../src/lib/ipc");
+
+describe("toAppError", () => {
+  it("keeps the contract shape", () => {
+    expect(toAppError({ code: "case_not_found", message: "no case X" })).toEqual({
+      code: "case_not_found",
+      message: "no case X",
+    });
+    expect(toAppError(new BackendError("io_error", "disk"))).toEqual({ code: "io_error", message: "disk" });
+  });
+
+  it("tolerates a missing message", () => {
+    expect(toAppError({ code: "internal" })).toEqual({ code: "internal", message: "" });
+  });
+
+  it("turns strings, Errors and other values into the unknown code", () => {
+    expect(toAppError("Command case_list not allowed by ACL")).toEqual({
+      code: UNKNOWN_ERROR_CODE,
+      message: "Command case_list not allowed by ACL",
+    });
+    expect(toAppError(new TypeError("boom"))).toEqual({ code: UNKNOWN_ERROR_CODE, message: "boom" });
+    expect(toAppError(null).code).toBe(UNKNOWN_ERROR_CODE);
+    expect(toAppError({ code: 42 }).code).toBe(UNKNOWN_ERROR_CODE);
+  });
+});
+
+describe("tauriBackend", () => {
+  beforeEach(() => {
+    invoke.mockReset();
+  });
+
+  it("calls the contract's command names with camelCase arguments", async () => {
+    invoke.mockResolvedValue([]);
+    await tauriBackend.caseList({ query: "hang gia", status: "draft" });
+    await tauriBackend.caseList({ query: "" });
+    await tauriBackend.evidenceAdd("QLTT-HN-2026-0001", ["/a.png"]);
+    await tauriBackend.caseEdit("C1", { title: "T" });
+    await tauriBackend.workspaceVerify();
+    expect(invoke.mock.calls).toEqual([
+      ["case_list", { query: "hang gia", status: "draft" }],
+      ["case_list", {}],
+      ["evidence_add", { code: "QLTT-HN-2026-0001", paths: ["/a.png"] }],
+      ["case_edit", { code: "C1", edit: { title: "T" } }],
+      ["workspace_verify", undefined],
+    ]);
+  });
+
+  it("rejects with a BackendError carrying the code", async () => {
+    invoke.mockRejectedValue({ code: "database_locked", message: "busy" });
+    let caught: unknown;
+    try {
+      await tauriBackend.caseGet("X");
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(BackendError);
+    expect(toAppError(caught)).toEqual({ code: "database_locked", message: "busy" });
+  });
+});
