@@ -18,8 +18,14 @@ impl AppState {
             Ok((ws, lock))
         });
         match opened {
-            Ok((ws, lock)) => AppState { workspace: Ok(Arc::new(Mutex::new(ws))), _lock: Some(lock) },
-            Err(err) => AppState { workspace: Err(err), _lock: None },
+            Ok((ws, lock)) => AppState {
+                workspace: Ok(Arc::new(Mutex::new(ws))),
+                _lock: Some(lock),
+            },
+            Err(err) => AppState {
+                workspace: Err(err),
+                _lock: None,
+            },
         }
     }
 
@@ -36,6 +42,10 @@ impl AppState {
 }
 
 pub fn lock(ws: &Mutex<Workspace>) -> Result<std::sync::MutexGuard<'_, Workspace>> {
-    ws.lock()
-        .map_err(|_| Error::new(ErrorCode::Internal, "an earlier command failed while holding the workspace"))
+    ws.lock().map_err(|_| {
+        Error::new(
+            ErrorCode::Internal,
+            "an earlier command failed while holding the workspace",
+        )
+    })
 }

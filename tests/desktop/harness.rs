@@ -21,7 +21,10 @@ pub const UI_TIMEOUT: Duration = Duration::from_secs(30);
 /// `target/<profile>/` of the running test executable (it lives in `deps/` below it).
 pub fn target_dir() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
-    exe.parent().and_then(Path::parent).expect("target dir").to_path_buf()
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target dir")
+        .to_path_buf()
 }
 
 pub fn built_binary(name: &str) -> PathBuf {
@@ -47,7 +50,9 @@ fn find_program(name: &str) -> PathBuf {
     dirs.into_iter()
         .map(|d| d.join(name))
         .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("{name} is not installed; `make test` installs it (see Makefile)"))
+        .unwrap_or_else(|| {
+            panic!("{name} is not installed; `make test` installs it (see Makefile)")
+        })
 }
 
 fn free_port() -> u16 {
@@ -80,17 +85,30 @@ struct Xvfb {
 impl Xvfb {
     fn start() -> Xvfb {
         let mut child = Command::new(find_program("Xvfb"))
-            .args(["-displayfd", "1", "-screen", "0", "1440x960x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1440x960x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("start Xvfb");
         let mut line = String::new();
         let stdout = child.stdout.take().expect("Xvfb stdout");
-        BufReader::new(stdout).read_line(&mut line).expect("Xvfb display number");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("Xvfb display number");
         let number = line.trim();
         assert!(!number.is_empty(), "Xvfb did not report a display");
-        Xvfb { child, display: format!(":{number}") }
+        Xvfb {
+            child,
+            display: format!(":{number}"),
+        }
     }
 }
 
@@ -116,7 +134,12 @@ impl App {
         let port = free_port();
         let native_port = free_port();
         let mut driver = Command::new(find_program("tauri-driver"))
-            .args(["--port", &port.to_string(), "--native-port", &native_port.to_string()])
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
             .arg("--native-driver")
             .arg(find_program("WebKitWebDriver"))
             .env("DISPLAY", &xvfb.display)
@@ -153,7 +176,11 @@ impl App {
                 }
                 panic!("WebDriver session to the app failed: {e}\ntauri-driver said:\n{log}")
             });
-        App { client, driver, _xvfb: xvfb }
+        App {
+            client,
+            driver,
+            _xvfb: xvfb,
+        }
     }
 
     /// Waits for an element matching `css`.
@@ -182,8 +209,12 @@ impl App {
     /// Replaces the content of an input or textarea.
     pub async fn fill(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        el.clear().await.unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
-        el.send_keys(text).await.unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
+        el.clear()
+            .await
+            .unwrap_or_else(|e| panic!("clear `{css}`: {e}"));
+        el.send_keys(text)
+            .await
+            .unwrap_or_else(|e| panic!("type into `{css}`: {e}"));
     }
 
     pub async fn select(&self, css: &str, value: &str) {

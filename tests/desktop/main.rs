@@ -15,7 +15,11 @@ fn cli_json(workspace: &std::path::Path, args: &[&str]) -> serde_json::Value {
         .args(args)
         .output()
         .expect("run truyvet");
-    assert!(out.status.success(), "truyvet {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "truyvet {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("CLI JSON")
 }
 
@@ -31,46 +35,84 @@ async fn profile_case_evidence_and_cli_agree() {
     let app = App::launch(&workspace).await;
 
     // First run: the profile form.
-    app.fill("[data-testid=profile-display-name]", "Trần Thị Bình").await;
+    app.fill("[data-testid=profile-display-name]", "Trần Thị Bình")
+        .await;
     app.select("[data-testid=profile-agency]", "QLTT").await;
-    app.fill("[data-testid=profile-unit]", "Đội QLTT số 5").await;
+    app.fill("[data-testid=profile-unit]", "Đội QLTT số 5")
+        .await;
     app.select("[data-testid=profile-province]", "HN").await;
-    app.select("[data-testid=profile-role]", "investigator").await;
+    app.select("[data-testid=profile-role]", "investigator")
+        .await;
     app.click("[data-testid=profile-save]").await;
 
     // A new case.
     app.click("[data-testid=new-case-button]").await;
-    app.fill("[data-testid=case-title]", "Hàng giả: đồng hồ bán trên mạng xã hội").await;
-    app.click("[data-testid=case-category-counterfeit_goods]").await;
-    app.fill("[data-testid=case-product-group]", "Đồng hồ").await;
+    app.fill(
+        "[data-testid=case-title]",
+        "Hàng giả: đồng hồ bán trên mạng xã hội",
+    )
+    .await;
+    app.click("[data-testid=case-category-counterfeit_goods]")
+        .await;
+    app.fill("[data-testid=case-product-group]", "Đồng hồ")
+        .await;
     app.select("[data-testid=case-origin]", "tip").await;
     app.click("[data-testid=case-create]").await;
-    let code = app.wait_text("[data-testid=case-code]", |t| t.starts_with("QLTT-HN-")).await;
+    let code = app
+        .wait_text("[data-testid=case-code]", |t| t.starts_with("QLTT-HN-"))
+        .await;
 
     // A file, by path, and its SHA-256 in the evidence table.
-    app.fill("[data-testid=evidence-paths]", evidence.to_str().unwrap()).await;
+    app.fill("[data-testid=evidence-paths]", evidence.to_str().unwrap())
+        .await;
     app.click("[data-testid=evidence-add-paths]").await;
-    let row = app.find(&format!("[data-testid=evidence-row][data-sha256=\"{expected_sha}\"]")).await;
+    let row = app
+        .find(&format!(
+            "[data-testid=evidence-row][data-sha256=\"{expected_sha}\"]"
+        ))
+        .await;
     let shown = row.text().await.unwrap();
-    assert!(shown.contains(&expected_sha), "the table shows the full SHA-256: {shown}");
-    assert!(shown.contains("ảnh chụp tin đăng.txt"), "the table shows the file name: {shown}");
-    app.wait_text("[data-testid=custody-event]", |t| !t.is_empty()).await;
+    assert!(
+        shown.contains(&expected_sha),
+        "the table shows the full SHA-256: {shown}"
+    );
+    assert!(
+        shown.contains("ảnh chụp tin đăng.txt"),
+        "the table shows the file name: {shown}"
+    );
+    app.wait_text("[data-testid=custody-event]", |t| !t.is_empty())
+        .await;
 
     // A note, and the workspace verifies from the app.
-    app.fill("[data-testid=note-input]", "Người bán yêu cầu chuyển khoản trước").await;
+    app.fill(
+        "[data-testid=note-input]",
+        "Người bán yêu cầu chuyển khoản trước",
+    )
+    .await;
     app.click("[data-testid=note-add]").await;
-    app.wait_text("[data-testid=note-item]", |t| t.contains("chuyển khoản trước")).await;
+    app.wait_text("[data-testid=note-item]", |t| {
+        t.contains("chuyển khoản trước")
+    })
+    .await;
     app.click("[data-testid=verify-button]").await;
     let result = app.find("[data-testid=verify-result]").await;
-    assert_eq!(result.attr("data-ok").await.unwrap().as_deref(), Some("true"));
+    assert_eq!(
+        result.attr("data-ok").await.unwrap().as_deref(),
+        Some("true")
+    );
 
     // Search folds diacritics: "hang gia" finds "Hàng giả…".
     app.click("[data-testid=back-to-list]").await;
-    app.fill("[data-testid=case-search]", "hang gia dong ho").await;
-    app.find(&format!("[data-testid=case-row][data-code=\"{code}\"]")).await;
+    app.fill("[data-testid=case-search]", "hang gia dong ho")
+        .await;
+    app.find(&format!("[data-testid=case-row][data-code=\"{code}\"]"))
+        .await;
 
     if let Some(path) = std::env::var_os("TRUYVET_SCREENSHOT") {
-        app.click(&format!("[data-testid=case-row][data-code=\"{code}\"] button")).await;
+        app.click(&format!(
+            "[data-testid=case-row][data-code=\"{code}\"] button"
+        ))
+        .await;
         app.find("[data-testid=evidence-row]").await;
         app.screenshot(std::path::Path::new(&path)).await;
     }
@@ -78,15 +120,32 @@ async fn profile_case_evidence_and_cli_agree() {
 
     // The same case through the CLI on the same workspace.
     let detail = cli_json(&workspace, &["case", "show", &code]);
-    assert_eq!(detail["case"]["title"], "Hàng giả: đồng hồ bán trên mạng xã hội");
-    assert_eq!(detail["case"]["violation_categories"][0], "counterfeit_goods");
+    assert_eq!(
+        detail["case"]["title"],
+        "Hàng giả: đồng hồ bán trên mạng xã hội"
+    );
+    assert_eq!(
+        detail["case"]["violation_categories"][0],
+        "counterfeit_goods"
+    );
     assert_eq!(detail["case"]["origin"], "tip");
     assert_eq!(detail["evidence"][0]["sha256"], expected_sha.as_str());
-    assert_eq!(detail["evidence"][0]["original_filename"], "ảnh chụp tin đăng.txt");
+    assert_eq!(
+        detail["evidence"][0]["original_filename"],
+        "ảnh chụp tin đăng.txt"
+    );
     assert_eq!(detail["evidence"][0]["acquired_by"], "Trần Thị Bình");
-    assert_eq!(detail["notes"][0]["text"], "Người bán yêu cầu chuyển khoản trước");
+    assert_eq!(
+        detail["notes"][0]["text"],
+        "Người bán yêu cầu chuyển khoản trước"
+    );
     let log = cli_json(&workspace, &["log", "--case", &code]);
-    let kinds: Vec<&str> = log.as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds, ["case_created", "evidence_added", "note_added"]);
     let verify = Command::new(built_binary("truyvet"))
         .arg("--workspace")
@@ -94,7 +153,10 @@ async fn profile_case_evidence_and_cli_agree() {
         .arg("verify-workspace")
         .status()
         .unwrap();
-    assert!(verify.success(), "the workspace the app wrote verifies from the CLI");
+    assert!(
+        verify.success(),
+        "the workspace the app wrote verifies from the CLI"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -104,23 +166,45 @@ async fn a_bad_path_shows_a_vietnamese_error_and_stores_nothing() {
     let ok = Command::new(built_binary("truyvet"))
         .arg("--workspace")
         .arg(&workspace)
-        .args(["profile", "set", "--display-name", "Lê Văn Cường", "--agency", "CA", "--province", "HCM"])
+        .args([
+            "profile",
+            "set",
+            "--display-name",
+            "Lê Văn Cường",
+            "--agency",
+            "CA",
+            "--province",
+            "HCM",
+        ])
         .status()
         .unwrap();
     assert!(ok.success());
-    let case = cli_json(&workspace, &["case", "new", "--title", "Điện thoại không rõ nguồn gốc"]);
+    let case = cli_json(
+        &workspace,
+        &["case", "new", "--title", "Điện thoại không rõ nguồn gốc"],
+    );
     let code = case["code"].as_str().unwrap().to_string();
 
     let app = App::launch(&workspace).await;
     app.fill("[data-testid=case-search]", "dien thoai").await;
-    app.click(&format!("[data-testid=case-row][data-code=\"{code}\"] button")).await;
+    app.click(&format!(
+        "[data-testid=case-row][data-code=\"{code}\"] button"
+    ))
+    .await;
     let missing = dir.path().join("không có tệp này.png");
-    app.fill("[data-testid=evidence-paths]", missing.to_str().unwrap()).await;
+    app.fill("[data-testid=evidence-paths]", missing.to_str().unwrap())
+        .await;
     app.click("[data-testid=evidence-add-paths]").await;
     let banner = app.find("[data-testid=error-banner]").await;
-    assert_eq!(banner.attr("data-code").await.unwrap().as_deref(), Some("file_not_found"));
+    assert_eq!(
+        banner.attr("data-code").await.unwrap().as_deref(),
+        Some("file_not_found")
+    );
     let text = banner.text().await.unwrap();
-    assert!(text.contains("Không tìm thấy tệp") || text.contains("không tìm thấy tệp"), "Vietnamese message: {text}");
+    assert!(
+        text.contains("Không tìm thấy tệp") || text.contains("không tìm thấy tệp"),
+        "Vietnamese message: {text}"
+    );
     app.quit().await;
 
     let detail = cli_json(&workspace, &["case", "show", &code]);

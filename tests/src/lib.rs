@@ -436,10 +436,16 @@ impl Snapshot {
     pub fn assert_same_as(&self, before: &Snapshot) {
         let mut diffs = Vec::new();
         if self.user_version != before.user_version {
-            diffs.push(format!("user_version {} -> {}", before.user_version, self.user_version));
+            diffs.push(format!(
+                "user_version {} -> {}",
+                before.user_version, self.user_version
+            ));
         }
         if self.row_counts != before.row_counts {
-            diffs.push(format!("row counts {:?} -> {:?}", before.row_counts, self.row_counts));
+            diffs.push(format!(
+                "row counts {:?} -> {:?}",
+                before.row_counts, self.row_counts
+            ));
         }
         if self.custody_heads != before.custody_heads {
             diffs.push(format!(
@@ -453,7 +459,10 @@ impl Snapshot {
             }
         }
         if self.blob_files != before.blob_files {
-            diffs.push(format!("blob files {:?} -> {:?}", before.blob_files, self.blob_files));
+            diffs.push(format!(
+                "blob files {:?} -> {:?}",
+                before.blob_files, self.blob_files
+            ));
         }
         if self.root_entries != before.root_entries {
             diffs.push(format!(
@@ -461,7 +470,11 @@ impl Snapshot {
                 before.root_entries, self.root_entries
             ));
         }
-        assert!(diffs.is_empty(), "the workspace changed:\n  {}", diffs.join("\n  "));
+        assert!(
+            diffs.is_empty(),
+            "the workspace changed:\n  {}",
+            diffs.join("\n  ")
+        );
     }
 }
 

@@ -20,7 +20,10 @@ pub async fn evidence_add(
     let ws = state.workspace()?;
     let paths: Vec<PathBuf> = paths.into_iter().map(PathBuf::from).collect();
     blocking(move || {
-        let options = AddOptions { note, allow_empty: false };
+        let options = AddOptions {
+            note,
+            allow_empty: false,
+        };
         lock(&ws)?.add_files(&code, &paths, &options, &mut |_| {})
     })
     .await

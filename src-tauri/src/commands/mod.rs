@@ -17,13 +17,17 @@ pub struct AppError {
 
 impl From<Error> for AppError {
     fn from(err: Error) -> Self {
-        AppError { code: err.code.as_str().to_string(), message: err.message }
+        AppError {
+            code: err.code.as_str().to_string(),
+            message: err.message,
+        }
     }
 }
 
 pub type CmdResult<T> = Result<T, AppError>;
 
-pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static {
+pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
+{
     tauri::generate_handler![
         workspace::workspace_info,
         workspace::workspace_verify,

@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use tauri::State;
-use truyvet_core::model::{Profile, ProfileInput};
 use truyvet_core::VerifyReport;
+use truyvet_core::model::{Profile, ProfileInput};
 
 use super::{CmdResult, blocking};
 use crate::state::{AppState, lock};

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs what building, running and testing TruyVết need on Debian 12, skipping
+# whatever is already there. Called by `make run` and `make test`; safe to re-run.
+set -euo pipefail
+
+want_test=0
+[ "${1:-}" = "--test" ] && want_test=1
+
+# Build and run: Tauri's Linux needs (WebKitGTK 4.1 and friends).
+packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
+          librsvg2-dev libxdo-dev fonts-noto-core)
+# Tests: a virtual display, the WebKit WebDriver, util-linux's setpriv.
+if [ "$want_test" = 1 ]; then
+  packages+=(xvfb xauth webkit2gtk-driver util-linux)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "Installing Debian packages: ${missing[*]}"
+  sudo_cmd=()
+  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+command -v cargo >/dev/null || { echo "Rust (cargo) is required: https://rustup.rs" >&2; exit 1; }
+node_ok=$(node -e 'const [a,b]=process.versions.node.split(".").map(Number); console.log(a>20||(a===20&&b>=19)?1:0)' 2>/dev/null || echo 0)
+[ "$node_ok" = 1 ] || { echo "Node.js 20.19 or newer is required for the front end" >&2; exit 1; }
+
+if [ "$want_test" = 1 ]; then
+  rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy rustfmt || true
+  export PATH="$HOME/.cargo/bin:$PATH"
+  if ! command -v tauri-driver >/dev/null; then
+    echo "Installing tauri-driver"
+    cargo install tauri-driver --locked --version '^2'
+  fi
+fi
