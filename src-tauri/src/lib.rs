@@ -37,9 +37,16 @@ pub fn run() {
 
 /// The app on any runtime, so tests can drive it with Tauri's mock runtime.
 pub fn run_app<R: Runtime>(builder: Builder<R>, state: AppState) -> tauri::Result<()> {
+    configure(builder, state).run(tauri::generate_context!())
+}
+
+/// Plugins, state and commands: everything but the context and the event loop.
+pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .invoke_handler(commands::handler())
-        .run(tauri::generate_context!())
 }
+
+#[cfg(test)]
+mod ipc_tests;

@@ -77,6 +77,9 @@ fn workspace_not_writable() {
     let f = ws.write_file("moi.jpg", b"new bytes");
     ws.open_to_others();
     let dirs = [ws.root.clone(), ws.blobs(), ws.blobs().join("tmp")];
+    // Taken while the folders are still writable: a read-only SQLite connection in a
+    // folder its user cannot write may not be able to create the WAL index.
+    let before = ws.snapshot();
     // Root's workspace with mode 0755 (what a shared or archived workspace looks like
     // to another user); for an ordinary user, the same folders made read-only.
     let mode = if user == Unprivileged::Setpriv {
@@ -87,7 +90,6 @@ fn workspace_not_writable() {
     for d in &dirs {
         chmod(d, mode);
     }
-    let before = ws.snapshot();
 
     for args in [
         vec!["evidence", "add", "--case", &code, f.to_str().unwrap()],
@@ -97,11 +99,10 @@ fn workspace_not_writable() {
     ] {
         let mut cmd = cli_as(user, &ws);
         cmd.args(&args);
-        let run = run_command(&mut cmd);
-        run.fails_with(4, "workspace_not_writable");
-        assert_unchanged(&ws, &before);
+        run_command(&mut cmd).fails_with(4, "workspace_not_writable");
     }
     for d in &dirs {
         chmod(d, 0o755);
     }
+    assert_unchanged(&ws, &before);
 }

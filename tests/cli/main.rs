@@ -2,6 +2,9 @@
 //! command, its `--json` output against the documented fields, search, exit codes and
 //! the JSON errors on stderr.
 
+// Helpers outside #[test] functions are test code too: a panic is how they report.
+#![allow(clippy::unwrap_used)]
+
 mod cases;
 mod errors;
 mod evidence;

@@ -156,12 +156,11 @@ fn old_workspace(version: u32) -> (TestWorkspace, Seeded) {
     (ws, seeded)
 }
 
+// Keeps the upgrade test meaningful: it needs an older version to upgrade from.
+const _: () = assert!(LATEST >= 2);
+
 #[test]
 fn upgrade_from_every_older_version_keeps_data() {
-    assert!(
-        LATEST >= 2,
-        "keep this test meaningful: it needs an older version to upgrade"
-    );
     for k in 1..LATEST {
         let (ws, seeded) = old_workspace(k);
         let mut opened = Workspace::open(&ws.root)

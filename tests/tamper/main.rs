@@ -2,6 +2,9 @@
 //! rewritten through raw SQLite with the protecting triggers dropped — is found by
 //! `verify-workspace`, which exits 1 and names exactly what and where.
 
+// Helpers outside #[test] functions are test code too: a panic is how they report.
+#![allow(clippy::unwrap_used)]
+
 mod blobs;
 mod custody;
 mod evidence;
@@ -54,7 +57,10 @@ pub fn problems(ws: &TestWorkspace) -> Vec<Value> {
 }
 
 /// (kind, case_code, sha256, seq) of each problem, for exact comparison.
-pub fn located(problems: &[Value]) -> Vec<(String, Option<String>, Option<String>, Option<u64>)> {
+/// A problem's kind, case code, sha256 and seq.
+pub type Located = (String, Option<String>, Option<String>, Option<u64>);
+
+pub fn located(problems: &[Value]) -> Vec<Located> {
     problems
         .iter()
         .map(|p| {

@@ -1,6 +1,9 @@
 //! The binary's own surface: help, version and usage errors (exit 2). The full CLI
 //! integration tests live in the workspace-level `tests/cli`.
 
+// Helpers outside #[test] functions are test code too: a panic is how they report.
+#![allow(clippy::unwrap_used)]
+
 use std::process::Command;
 
 fn truyvet(args: &[&str]) -> std::process::Output {

@@ -1,5 +1,8 @@
 //! Case workflow properties, tested in-process through `Workspace`.
 
+// Helpers outside #[test] functions are test code too: a panic is how they report.
+#![allow(clippy::unwrap_used)]
+
 use truyvet_core::model::{CaseEdit, CaseOrigin, NewCase, ProfileInput, Role, ViolationCategory};
 use truyvet_core::{CaseFilter, ErrorCode, Workspace};
 

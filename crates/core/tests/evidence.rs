@@ -1,5 +1,8 @@
 //! File evidence properties, tested in-process.
 
+// Helpers outside #[test] functions are test code too: a panic is how they report.
+#![allow(clippy::unwrap_used)]
+
 use std::path::PathBuf;
 
 use truyvet_core::model::{NewCase, ProfileInput, Role};

@@ -1,0 +1,190 @@
+//! The shell through Tauri's mock runtime with the real configuration and capabilities:
+//! argument names and result shapes of docs/ipc-contract.md, errors as `{code, message}`,
+//! and the least-privilege capability refusing what the window was not granted.
+
+use serde_json::{Value, json};
+use tauri::ipc::{CallbackFn, InvokeBody};
+use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
+use tauri::webview::InvokeRequest;
+use tauri::{App, WebviewWindow, WebviewWindowBuilder};
+
+use crate::{AppState, configure};
+
+fn app(
+    state: AppState,
+) -> (
+    App<tauri::test::MockRuntime>,
+    WebviewWindow<tauri::test::MockRuntime>,
+) {
+    let app = configure(mock_builder(), state)
+        .build(tauri::generate_context!())
+        .expect("mock app");
+    let window = WebviewWindowBuilder::new(&app, "main", Default::default())
+        .build()
+        .expect("main window");
+    (app, window)
+}
+
+fn invoke(
+    window: &WebviewWindow<tauri::test::MockRuntime>,
+    cmd: &str,
+    args: Value,
+) -> Result<Value, Value> {
+    get_ipc_response(
+        window,
+        InvokeRequest {
+            cmd: cmd.into(),
+            callback: CallbackFn(0),
+            error: CallbackFn(1),
+            url: "tauri://localhost".parse().expect("url"),
+            body: InvokeBody::Json(args),
+            headers: Default::default(),
+            invoke_key: INVOKE_KEY.to_string(),
+        },
+    )
+    .map(|body| body.deserialize::<Value>().expect("json body"))
+}
+
+#[test]
+fn contract_round_trip() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+
+    let info = invoke(&w, "workspace_info", json!({})).unwrap();
+    assert_eq!(info["profile"], Value::Null);
+    assert_eq!(info["schema_version"], 2);
+
+    let err = invoke(
+        &w,
+        "case_create",
+        json!({"input": {"title": "x", "origin": "patrol"}}),
+    )
+    .unwrap_err();
+    assert_eq!(err["code"], "profile_missing");
+
+    let profile = invoke(
+        &w,
+        "profile_save",
+        json!({"profile": {"display_name": "Phạm Thu Hà", "agency": "QLTT", "unit": "Đội 3",
+                            "province": "DN", "role": "supervisor"}}),
+    )
+    .unwrap();
+    assert_eq!(profile["role"], "supervisor");
+
+    let case = invoke(
+        &w,
+        "case_create",
+        json!({"input": {"title": "Mỹ phẩm không rõ nguồn gốc", "origin": "complaint",
+                          "violation_categories": ["unknown_origin_goods"], "product_group": "Mỹ phẩm"}}),
+    )
+    .unwrap();
+    let code = case["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with("QLTT-DN-"), "{code}");
+
+    let file = dir.path().join("bằng chứng.txt");
+    std::fs::write(&file, "abc").unwrap();
+    let added = invoke(
+        &w,
+        "evidence_add",
+        json!({"code": code, "paths": [file], "note": "gốc"}),
+    )
+    .unwrap();
+    assert_eq!(
+        added[0]["sha256"],
+        "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+    );
+
+    let listed = invoke(&w, "case_list", json!({"query": "my pham"})).unwrap();
+    assert_eq!(listed[0]["code"], code.as_str());
+    assert_eq!(listed[0]["evidence_count"], 1);
+    let none = invoke(&w, "case_list", json!({"status": "sealed"})).unwrap();
+    assert_eq!(none, json!([]));
+
+    let edited = invoke(
+        &w,
+        "case_edit",
+        json!({"code": code, "edit": {"title": "Mỹ phẩm giả"}}),
+    )
+    .unwrap();
+    assert_eq!(edited["title"], "Mỹ phẩm giả");
+    invoke(
+        &w,
+        "note_add",
+        json!({"code": code, "text": "đã liên hệ sàn"}),
+    )
+    .unwrap();
+
+    let detail = invoke(&w, "case_get", json!({"code": code})).unwrap();
+    assert_eq!(detail["evidence"].as_array().unwrap().len(), 1);
+    assert_eq!(detail["notes"][0]["text"], "đã liên hệ sàn");
+    let log = invoke(&w, "custody_log", json!({"code": code})).unwrap();
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "case_created",
+            "evidence_added",
+            "field_edited",
+            "note_added"
+        ]
+    );
+
+    let report = invoke(&w, "workspace_verify", json!({})).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+#[test]
+fn errors_cross_as_code_and_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    let err = invoke(&w, "case_get", json!({"code": "KHONG-CO"})).unwrap_err();
+    assert_eq!(err["code"], "case_not_found");
+    assert!(err["message"].as_str().unwrap().contains("KHONG-CO"));
+    assert_eq!(
+        err.as_object().unwrap().len(),
+        2,
+        "exactly {{code, message}}: {err}"
+    );
+}
+
+#[test]
+fn second_window_on_a_workspace_reports_it_in_use() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = AppState::open(Ok(dir.path().to_path_buf()));
+    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    let err = invoke(&w, "workspace_info", json!({})).unwrap_err();
+    assert_eq!(err["code"], "workspace_in_use");
+    drop(first);
+}
+
+#[test]
+fn capability_refuses_what_was_not_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    // The window may open files, never pick a save location or show native message
+    // boxes; the ACL refuses those before any plugin code runs.
+    let denied = |r: Result<Value, Value>| {
+        r.err()
+            .is_some_and(|e| e.to_string().contains("not allowed"))
+    };
+    assert!(denied(invoke(
+        &w,
+        "plugin:dialog|save",
+        json!({"options": {}})
+    )));
+    assert!(denied(invoke(
+        &w,
+        "plugin:dialog|message",
+        json!({"message": "x"})
+    )));
+    assert!(denied(invoke(
+        &w,
+        "plugin:event|emit",
+        json!({"event": "x", "payload": null})
+    )));
+}
