@@ -1,21 +1,25 @@
 #!/usr/bin/env python3
 """Benchmark 1: adding a 1 GiB file as evidence, against `sha256sum` of the same file.
 
-Each iteration, interleaved so that both sides see the same machine load:
-  1. a fresh workspace with a profile and a case (so dedupe cannot short-circuit),
-     `sync`, and the source read once so the page cache is warm;
-  2. `truyvet evidence add BIG --case BENCH-1`: hash + durable copy in one pass
-     (temp file, fsync, rename, fsync directory, then the database row);
-  3. `sha256sum BIG` with the same warm cache (the target: ≥ 0.8× its speed);
-  4. reference points, not targets: `openssl dgst -sha256` (hash only, with the CPU's
-     SHA extensions) and `dd conv=fsync` (durable copy only, no hash).
+Each iteration runs every command once, interleaved so that all see the same machine
+load, each with a warm page cache (the source is read just before) after a `sync`:
+  - `truyvet evidence add BIG --case BENCH-1` into a fresh workspace (profile + case, so
+    dedupe cannot short-circuit): hash + durable copy in one pass (temp file, fsync,
+    rename, fsync directory, then the database row and its custody event);
+  - `sha256sum BIG`: the target is ≥ 0.8× its speed;
+  - reference points, not targets: `openssl dgst -sha256` (hash only, with the CPU's
+    SHA extensions) and `dd bs=1M conv=fsync` (durable copy only, no hash);
+  - with --baseline BIN, the same add with another build (before/after a change).
+Every add follows a read-only run and each 1 GiB output is deleted right after its run:
+on a disk mounted with `discard`, freeing 1 GiB just before a large write slows it.
+The first add's blob is checked: present, right size, hashes to its name.
 
 Medians over the iterations, MB/s = 10^6 bytes per second, peak RSS from
 `/usr/bin/time -v`. The file and all workspaces live in one temp folder on a disk
 (`$BENCH_TMPDIR`, default /var/tmp) and are removed at the end, also on Ctrl-C.
 
-Usage: bench/add_file.py [--iterations N] [--size-mib N] [--json FILE]
-       TRUYVET_BIN=path/to/truyvet bench/add_file.py   # compare another build
+Usage: bench/add_file.py [--iterations N] [--size-mib N] [--json FILE] [--baseline BIN]
+       TRUYVET_BIN=path/to/truyvet bench/add_file.py   # time that build, no cargo
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ import os
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
@@ -49,6 +54,18 @@ def warm(path) -> None:
             pass
 
 
+def check_stored(big, ws, size: int) -> None:
+    """The stored copy must be the file, byte for byte, under its hash."""
+    digest = subprocess.run(["sha256sum", str(big)], capture_output=True, text=True, check=True)
+    sha = digest.stdout.split()[0]
+    stored = ws / "blobs" / sha[:2] / sha
+    if not stored.is_file() or stored.stat().st_size != size:
+        common.die(f"the blob {stored} is missing or has the wrong size")
+    copy = subprocess.run(["sha256sum", str(stored)], capture_output=True, text=True, check=True)
+    if copy.stdout.split()[0] != sha:
+        common.die(f"the blob {stored} does not hash to its name")
+
+
 def fresh_workspace(truyvet, ws) -> None:
     shutil.rmtree(ws, ignore_errors=True)
     base = [str(truyvet), "--workspace", str(ws)]
@@ -66,9 +83,12 @@ def fresh_workspace(truyvet, ws) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--iterations", type=int, default=7)
+    parser.add_argument("--iterations", type=int, default=9)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument(
+        "--baseline", metavar="BIN", help="another truyvet build to time in the same run (before/after)"
+    )
     args = parser.parse_args()
     if not 1 <= args.iterations <= 50:
         common.die("--iterations must be between 1 and 50")
@@ -86,46 +106,51 @@ def main() -> int:
         info = common.machine(tmp)
         common.log(f"machine: {info}")
 
-        def prepare_add():
-            fresh_workspace(truyvet, ws)
-            common.sync()
-            warm(big)
+        def add_cmd(binary):
+            return [str(binary), "--workspace", str(ws), "evidence", "add", str(big), "--case", CASE]
 
-        def prepare_other():
-            out.unlink(missing_ok=True)
-            common.sync()
-            warm(big)
-
-        add_cmd = [str(truyvet), "--workspace", str(ws), "evidence", "add", str(big), "--case", CASE]
         peers = {
             "sha256sum": ["sha256sum", str(big)],
             "openssl dgst -sha256": ["openssl", "dgst", "-sha256", str(big)],
             "dd conv=fsync": ["dd", f"if={big}", f"of={out}", "bs=1M", "conv=fsync", "status=none"],
         }
-        runs: dict[str, list[common.Run]] = {"truyvet evidence add": []}
-        runs.update({name: [] for name in peers})
+        adds = {"truyvet evidence add": truyvet}
+        if args.baseline:
+            adds["baseline evidence add"] = Path(args.baseline).resolve()
+        # Each add follows a read-only run; every big file goes right after its run.
+        order = ["truyvet evidence add", "openssl dgst -sha256"]
+        if args.baseline:
+            order.append("baseline evidence add")
+        order += ["dd conv=fsync", "sha256sum"]
+        runs: dict[str, list[common.Run]] = {name: [] for name in order}
+        stored_ok = False
+
+        def run_step(name: str, measure):
+            nonlocal stored_ok
+            if name in adds:
+                fresh_workspace(adds[name], ws)
+                common.sync()
+                warm(big)
+                result = measure(add_cmd(adds[name]))
+                if not stored_ok:
+                    check_stored(big, ws, size)
+                    stored_ok = True
+                shutil.rmtree(ws)
+            else:
+                common.sync()
+                warm(big)
+                result = measure(peers[name])
+                out.unlink(missing_ok=True)
+            return result
+
         for i in range(args.iterations):
-            prepare_add()
-            runs["truyvet evidence add"].append(common.run_measured(add_cmd))
-            for name, cmd in peers.items():
-                prepare_other()
-                runs[name].append(common.run_measured(cmd))
+            for name in order:
+                runs[name].append(run_step(name, common.run_measured))
             line = "  ".join(f"{k}: {v[-1].wall:.3f}s" for k, v in runs.items())
             common.log(f"iteration {i + 1}/{args.iterations}: {line}")
-
-        # The stored copy must be the file, byte for byte, under its hash.
-        digest = subprocess.run(["sha256sum", str(big)], capture_output=True, text=True, check=True)
-        sha = digest.stdout.split()[0]
-        stored = ws / "blobs" / sha[:2] / sha
-        if not stored.is_file() or stored.stat().st_size != size:
-            common.die(f"the blob {stored} is missing or has the wrong size")
-
         # Peak memory, measured the conventional way on one more run each.
-        prepare_add()
-        rss = {"truyvet evidence add": common.time_v_maxrss(add_cmd)}
-        for name, cmd in peers.items():
-            prepare_other()
-            rss[name] = common.time_v_maxrss(cmd)
+        rss = {name: run_step(name, common.time_v_maxrss) for name in order}
+        common.sync()
 
         figures = {}
         for name, rs in runs.items():
@@ -141,6 +166,9 @@ def main() -> int:
             }
         ours = figures["truyvet evidence add"]["mb_per_s"]
         ratio = ours / figures["sha256sum"]["mb_per_s"]
+        if args.baseline:
+            base = figures["baseline evidence add"]["mb_per_s"]
+            figures["baseline evidence add"]["speedup_of_ours"] = round(ours / base, 2)
         result = {
             "benchmark": "add_file",
             "size_bytes": size,
@@ -177,6 +205,10 @@ def print_report(r: dict) -> None:
             f"{f['mb_per_s']:.0f} | {f['cpu_s_median']:.2f} | {f['maxrss_kib_time_v'] / 1024:.1f} MiB |"
         )
     print()
+    if "baseline evidence add" in r["figures"]:
+        speedup = r["figures"]["baseline evidence add"]["speedup_of_ours"]
+        print(f"Against the baseline build: {speedup:.2f}× its MB/s.")
+        print()
     verdict = "meets" if r["meets_target"] else "MISSES"
     print(
         f"Ratio (our MB/s ÷ sha256sum MB/s): **{r['ratio_vs_sha256sum']:.2f}×** "

@@ -113,8 +113,26 @@ fn unknown_case_code() {
 }
 
 #[test]
+fn a_missing_workspace_is_never_created_by_a_change_or_a_read() {
+    let ws = TestWorkspace::new();
+    let f = ws.write_file("a.txt", b"a");
+    add(&ws, "X-1", &[&f]).fails_with(4, "workspace_not_found");
+    ws.run(&["case", "list"])
+        .fails_with(4, "workspace_not_found");
+    // Verifying a mistyped path must not report an empty workspace as intact.
+    ws.run(&["verify-workspace"])
+        .fails_with(4, "workspace_not_found");
+    assert!(
+        !ws.root.exists(),
+        "nothing was created at {}",
+        ws.root.display()
+    );
+}
+
+#[test]
 fn no_profile_stores_nothing() {
     let ws = TestWorkspace::new();
+    truyvet_core::Workspace::open(&ws.root).expect("create an empty workspace");
     let f = ws.write_file("a.txt", b"a");
     add(&ws, "X-1", &[&f]).fails_with(3, "profile_missing");
     assert!(ws.snapshot().blob_files.iter().all(|b| b == "tmp/"));

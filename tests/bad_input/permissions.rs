@@ -101,6 +101,19 @@ fn workspace_not_writable() {
         cmd.args(&args);
         run_command(&mut cmd).fails_with(4, "workspace_not_writable");
     }
+    // Reading and verifying still work, and write nothing: an archived copy on
+    // write-protected media can be inspected as it is.
+    let mut cmd = cli_as(user, &ws);
+    cmd.arg("verify-workspace");
+    let report = run_command(&mut cmd).ok().json();
+    assert_eq!(report["ok"], true, "{report}");
+    assert_eq!(report["evidence_checked"], 1, "{report}");
+    let mut cmd = cli_as(user, &ws);
+    cmd.args(["case", "show", &code]);
+    assert_eq!(
+        run_command(&mut cmd).ok().json()["case"]["code"],
+        code.as_str()
+    );
     for d in &dirs {
         chmod(d, 0o755);
     }

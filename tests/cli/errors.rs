@@ -50,5 +50,7 @@ fn workspace_problem_exits_4() {
     // A workspace path that is a file, not a folder.
     std::fs::write(&ws.root, b"not a folder").unwrap();
     ws.run(&["case", "list"])
-        .fails_with(4, "workspace_not_writable");
+        .fails_with(4, "workspace_not_found");
+    ws.run(&["profile", "set", "--display-name", "A", "--agency", "QLTT"])
+        .fails_with(4, "workspace_not_found");
 }

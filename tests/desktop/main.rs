@@ -2,6 +2,8 @@
 //! WebKitWebDriver like a user would, then checked through the CLI on the same
 //! workspace.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+
 use std::process::Command;
 
 use sha2::{Digest, Sha256};
@@ -209,4 +211,66 @@ async fn a_bad_path_shows_a_vietnamese_error_and_stores_nothing() {
 
     let detail = cli_json(&workspace, &["case", "show", &code]);
     assert_eq!(detail["evidence"].as_array().unwrap().len(), 0);
+}
+
+/// Launches the app on `workspace` and returns the error code its banner shows.
+async fn startup_error_code(workspace: &std::path::Path) -> String {
+    let app = App::launch(workspace).await;
+    let banner = app.find("[data-testid=error-banner]").await;
+    let code = banner.attr("data-code").await.unwrap().unwrap_or_default();
+    let text = banner.text().await.unwrap();
+    assert!(!text.trim().is_empty(), "the banner explains the problem");
+    app.quit().await;
+    code
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_open_in_another_window_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
+    // Another instance holds the lock, as a second window would find it.
+    let lock = workspace.join("app.lock");
+    let mut holder = Command::new("flock")
+        .arg(&lock)
+        .args(["sleep", "120"])
+        .spawn()
+        .expect("flock (util-linux)");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while Command::new("flock")
+        .args(["-n"])
+        .arg(&lock)
+        .arg("true")
+        .status()
+        .unwrap()
+        .success()
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "flock never took the lock"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let code = startup_error_code(&workspace).await;
+    let _ = holder.kill();
+    let _ = holder.wait();
+    assert_eq!(code, "workspace_in_use");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_corrupt_database_is_reported_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    std::fs::create_dir_all(&workspace).unwrap();
+    let garbage: Vec<u8> = (0..65536u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 24) as u8)
+        .collect();
+    let db = workspace.join("truyvet.db");
+    std::fs::write(&db, &garbage).unwrap();
+    assert_eq!(startup_error_code(&workspace).await, "database_corrupt");
+    assert_eq!(
+        std::fs::read(&db).unwrap(),
+        garbage,
+        "the damaged file is kept as it was"
+    );
 }

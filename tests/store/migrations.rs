@@ -29,9 +29,10 @@ fn fresh_workspace_is_at_latest() {
         .query_row("PRAGMA journal_mode", [], |r| r.get(0))
         .unwrap();
     assert_eq!(mode, "wal");
-    // Through the CLI too.
+    // Through the CLI too: `profile set` is what creates a workspace from a terminal.
     let ws = TestWorkspace::new();
-    ws.run(&["case", "list"]).ok();
+    ws.run(&["profile", "set", "--display-name", "A", "--agency", "QLTT"])
+        .ok();
     let raw = Connection::open(ws.db_path()).unwrap();
     let version: u32 = raw
         .query_row("PRAGMA user_version", [], |r| r.get(0))

@@ -6,10 +6,13 @@ mod run;
 
 use std::process::ExitCode;
 
-use clap::Parser;
+use clap::Parser as _;
 
 fn main() -> ExitCode {
-    let cli = args::Cli::parse();
+    let cli = match args::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => return messages::usage_error(err),
+    };
     let json = cli.json;
     match run::run(cli) {
         Ok(code) => code,

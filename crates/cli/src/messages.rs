@@ -10,8 +10,8 @@ pub fn exit_code(err: &Error) -> u8 {
     match err.code {
         InvalidInput | ProfileMissing | CaseNotFound | DuplicateCaseCode | FileNotFound
         | NotAFile | FileUnreadable | EmptyFile => 3,
-        WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked | DatabaseCorrupt
-        | DatabaseTooNew => 4,
+        WorkspaceNotFound | WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked
+        | DatabaseCorrupt | DatabaseTooNew => 4,
         IoError | Internal => 5,
     }
 }
@@ -27,6 +27,7 @@ fn headline(code: ErrorCode) -> &'static str {
         NotAFile => "Đường dẫn không phải là tệp",
         FileUnreadable => "Không đọc được tệp",
         EmptyFile => "Tệp rỗng (0 byte)",
+        WorkspaceNotFound => "Không tìm thấy không gian làm việc TruyVết ở đây",
         WorkspaceNotWritable => "Không ghi được vào thư mục làm việc",
         WorkspaceInUse => "Thư mục làm việc đang được một cửa sổ TruyVết khác sử dụng",
         DatabaseLocked => "Cơ sở dữ liệu đang bị khóa bởi tiến trình khác",
@@ -49,4 +50,26 @@ pub fn print_error(err: &Error, json: bool) {
             err.message
         );
     }
+}
+
+/// Usage errors keep clap's text (with its suggestions), except that a script that asked
+/// for `--json` gets the same JSON error shape as every other failure.
+pub fn usage_error(err: clap::Error) -> std::process::ExitCode {
+    use clap::error::ErrorKind;
+    let wants_json = std::env::args().any(|a| a == "--json");
+    let is_usage = !matches!(
+        err.kind(),
+        ErrorKind::DisplayHelp | ErrorKind::DisplayVersion
+    );
+    if wants_json && is_usage {
+        let message = err.kind().as_str().unwrap_or("invalid usage").to_string();
+        let detail = err.to_string();
+        let value = serde_json::json!({
+            "error": { "code": "usage", "message": format!("{message}: {}", detail.trim()) }
+        });
+        eprintln!("{value}");
+        return std::process::ExitCode::from(2);
+    }
+    let _ = err.print();
+    std::process::ExitCode::from(if is_usage { 2 } else { 0 })
 }

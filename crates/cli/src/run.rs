@@ -7,7 +7,7 @@ use serde::Serialize;
 use truyvet_core::model::{
     CaseEdit, CaseOrigin, CaseStatus, NewCase, ProfileInput, Role, ViolationCategory,
 };
-use truyvet_core::{AddOptions, CaseFilter, Error, Result, Workspace};
+use truyvet_core::{AddOptions, CaseFilter, Error, OpenMode, Result, Workspace};
 
 use crate::args::{CaseCmd, Cli, Command, EvidenceCmd, NoteCmd, ProfileCmd};
 use crate::messages::EXIT_VERIFY_FAILED;
@@ -17,7 +17,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Some(dir) => dir.clone(),
         None => Workspace::default_location()?,
     };
-    let mut ws = Workspace::open(&root)?;
+    let mut ws = Workspace::open_with(&root, open_mode(&cli.command))?;
     let json = cli.json;
     match cli.command {
         Command::Profile(ProfileCmd::Set(p)) => {
@@ -241,6 +241,21 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
+    }
+}
+
+/// Only `profile set`, a new user's first command, may create a workspace; commands that
+/// only read open it read-only, so inspecting a workspace never alters it.
+fn open_mode(command: &Command) -> OpenMode {
+    match command {
+        Command::Profile(ProfileCmd::Set(_)) => OpenMode::CreateIfMissing,
+        Command::Profile(ProfileCmd::Show)
+        | Command::Case(CaseCmd::List { .. } | CaseCmd::Show { .. })
+        | Command::Log { .. }
+        | Command::VerifyWorkspace => OpenMode::ReadOnly,
+        Command::Case(CaseCmd::New(_) | CaseCmd::Edit(_))
+        | Command::Evidence(_)
+        | Command::Note(_) => OpenMode::Existing,
     }
 }
 

@@ -23,7 +23,7 @@ pub use custody::CustodyEvent;
 pub use error::{Error, ErrorCode, Result};
 pub use evidence::AddOptions;
 pub use verify::{Problem, VerifyReport};
-pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, Workspace};
+pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, OpenMode, Workspace};
 
 /// The version recorded in exports and shown in the app.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");

@@ -23,6 +23,20 @@ pub struct Workspace {
     pub(crate) conn: Connection,
     pub(crate) blobs: BlobStore,
     device: String,
+    read_only: bool,
+}
+
+/// How [`Workspace::open_with`] treats the folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OpenMode {
+    /// Create the folder and database when missing, upgrade the schema (the app, and
+    /// `truyvet profile set`, the first command of a new user).
+    CreateIfMissing,
+    /// The workspace must exist; read and write.
+    Existing,
+    /// The workspace must exist; nothing is written, so it works on write-protected
+    /// media and never alters what it inspects.
+    ReadOnly,
 }
 
 /// Held by the desktop app for as long as it runs: a second app instance on the same
@@ -47,12 +61,37 @@ impl Workspace {
 
     /// Opens the workspace at `root`, creating it (and upgrading its schema) as needed.
     pub fn open(root: impl AsRef<Path>) -> Result<Workspace> {
+        Workspace::open_with(root, OpenMode::CreateIfMissing)
+    }
+
+    pub fn open_with(root: impl AsRef<Path>, mode: OpenMode) -> Result<Workspace> {
         let root = root.as_ref().to_path_buf();
         if root.exists() && !root.is_dir() {
             return Err(Error::new(
-                ErrorCode::WorkspaceNotWritable,
+                ErrorCode::WorkspaceNotFound,
                 format!("{} is not a folder", root.display()),
             ));
+        }
+        let db_path = root.join(DB_FILE);
+        if mode != OpenMode::CreateIfMissing && !db_path.is_file() {
+            // Never create a workspace as a side effect of reading or verifying one:
+            // verifying a mistyped path must not report an empty workspace as intact.
+            return Err(Error::new(
+                ErrorCode::WorkspaceNotFound,
+                format!("there is no TruyVết workspace at {}", root.display()),
+            ));
+        }
+        let blobs = BlobStore::new(root.join(BLOB_DIR));
+        let device = gethostname::gethostname().to_string_lossy().into_owned();
+        if mode == OpenMode::ReadOnly {
+            let conn = store::open_read_only(&db_path)?;
+            return Ok(Workspace {
+                root,
+                conn,
+                blobs,
+                device,
+                read_only: true,
+            });
         }
         fs::create_dir_all(&root).map_err(|e| {
             Error::new(
@@ -60,17 +99,23 @@ impl Workspace {
                 format!("cannot create the workspace folder {}: {e}", root.display()),
             )
         })?;
-        let blobs = BlobStore::new(root.join(BLOB_DIR));
+        // The database first: a corrupt or too-new one is refused before anything else
+        // in the folder is touched.
+        let conn = store::open(&db_path)?;
         blobs.prepare().map_err(not_writable)?;
         blobs.probe_writable()?;
-        let conn = store::open(&root.join(DB_FILE))?;
-        let device = gethostname::gethostname().to_string_lossy().into_owned();
         Ok(Workspace {
             root,
             conn,
             blobs,
             device,
+            read_only: false,
         })
+    }
+
+    /// Opened with [`OpenMode::ReadOnly`]: every change is refused.
+    pub fn is_read_only(&self) -> bool {
+        self.read_only
     }
 
     pub fn root(&self) -> &Path {
@@ -119,6 +164,12 @@ impl Workspace {
     /// Runs `f` in an IMMEDIATE transaction (the write lock is taken up front, so two
     /// writers never deadlock on upgrade) and commits only if it succeeds.
     pub(crate) fn write<T>(&mut self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        if self.read_only {
+            return Err(Error::new(
+                ErrorCode::WorkspaceNotWritable,
+                format!("{} was opened read-only", self.root.display()),
+            ));
+        }
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;

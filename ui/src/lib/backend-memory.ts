@@ -302,6 +302,7 @@ export class MemoryBackend implements Backend {
       evidence_checked: this.evidence.length,
       blobs_checked: blobs.size,
       bytes_hashed: bytes,
+      orphan_blobs: 0,
       problems: structuredClone(this.problems),
     };
   }

@@ -95,6 +95,8 @@ export interface EvidenceItem {
   device: string;
   source_path: string | null;
   note: string | null;
+  /** Only when the file name was not valid UTF-8: its exact bytes, hex. */
+  original_filename_hex?: string;
 }
 
 export interface Note {
@@ -140,6 +142,8 @@ export interface VerifyReport {
   evidence_checked: number;
   blobs_checked: number;
   bytes_hashed: number;
+  /** Stored blobs no evidence refers to (an interrupted add); harmless. */
+  orphan_blobs: number;
   problems: Problem[];
 }
 
@@ -187,6 +191,7 @@ export const ERROR_CODES = [
   "not_a_file",
   "file_unreadable",
   "empty_file",
+  "workspace_not_found",
   "workspace_not_writable",
   "workspace_in_use",
   "database_locked",

@@ -21,6 +21,16 @@ pub fn user_version(conn: &Connection) -> Result<u32> {
     Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
 }
 
+pub(crate) fn too_new(version: u32) -> Error {
+    Error::new(
+        ErrorCode::DatabaseTooNew,
+        format!(
+            "the workspace database has schema version {version}, newer than this program \
+             supports ({LATEST}); use a newer TruyVết"
+        ),
+    )
+}
+
 /// Brings the schema to `LATEST`.
 pub fn migrate(conn: &Connection) -> Result<()> {
     migrate_to(conn, LATEST)
@@ -30,13 +40,7 @@ pub fn migrate(conn: &Connection) -> Result<()> {
 pub fn migrate_to(conn: &Connection, target: u32) -> Result<()> {
     let current = user_version(conn)?;
     if current > LATEST {
-        return Err(Error::new(
-            ErrorCode::DatabaseTooNew,
-            format!(
-                "the workspace database has schema version {current}, newer than this \
-                 program supports ({LATEST}); use a newer TruyVết"
-            ),
-        ));
+        return Err(too_new(current));
     }
     if current >= target {
         return Ok(());

@@ -29,6 +29,79 @@ pub fn open(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
+/// Opens an existing database for reading only. Where the folder is writable this is
+/// the ordinary connection (so the WAL is checkpointed and removed on close, leaving the
+/// folder as it was) switched to `query_only`; on write-protected media (an archived
+/// copy on a DVD) SQLite is told the file is immutable and nothing is written at all.
+pub fn open_read_only(path: &Path) -> Result<Connection> {
+    let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let writable = Connection::open_with_flags(path, flags).and_then(|conn| {
+        conn.busy_timeout(busy_timeout())?;
+        configure(&conn)?;
+        Ok(conn)
+    });
+    let conn = match writable {
+        Ok(conn) => {
+            migrations::migrate(&conn)?;
+            conn
+        }
+        Err(err) if is_unwritable(&err) => open_immutable(path)?,
+        Err(err) => return Err(open_error(path, err)),
+    };
+    conn.pragma_update(None, "query_only", true)?;
+    Ok(conn)
+}
+
+fn is_unwritable(err: &rusqlite::Error) -> bool {
+    use rusqlite::ffi::ErrorCode as Sq;
+    matches!(
+        err.sqlite_error_code(),
+        Some(Sq::CannotOpen | Sq::ReadOnly | Sq::PermissionDenied)
+    )
+}
+
+fn open_immutable(path: &Path) -> Result<Connection> {
+    let uri = format!("file:{}?immutable=1", uri_path(path));
+    let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
+        | OpenFlags::SQLITE_OPEN_URI
+        | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let conn = Connection::open_with_flags(uri, flags).map_err(|e| open_error(path, e))?;
+    let version = migrations::user_version(&conn).map_err(|mut e| {
+        if e.code == ErrorCode::Internal {
+            e.code = ErrorCode::DatabaseCorrupt;
+        }
+        e
+    })?;
+    if version > migrations::LATEST {
+        return Err(migrations::too_new(version));
+    }
+    if version < migrations::LATEST {
+        return Err(Error::new(
+            ErrorCode::WorkspaceNotWritable,
+            format!(
+                "{} has schema version {version} and needs an upgrade to {}; open it once \
+                 where it is writable",
+                path.display(),
+                migrations::LATEST
+            ),
+        ));
+    }
+    Ok(conn)
+}
+
+/// Percent-encodes the characters that would end or alter a SQLite URI path.
+fn uri_path(path: &Path) -> String {
+    let mut out = String::new();
+    for c in path.to_string_lossy().chars() {
+        match c {
+            '%' | '?' | '#' => out.push_str(&format!("%{:02X}", c as u32)),
+            '\\' => out.push('/'),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 fn busy_timeout() -> Duration {
     std::env::var(BUSY_TIMEOUT_ENV)
         .ok()
