@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { fold } from "../src/lib/fold";
-import { hashPrefix, payloadLines } from "../src/lib/custody";
+import { eventLines, hashPrefix, payloadLines } from "../src/lib/custody";
 import { isAbsolutePath, splitPaths } from "../src/lib/paths";
 import { PROVINCES, PROVINCES_SORTED, provinceName } from "../src/lib/reference";
 
@@ -34,14 +34,14 @@ describe("paths", () => {
 
 describe("custody payload", () => {
   it("summarises edits as old → new", () => {
-    expect(payloadLines({ field: "title", old: "A", new: "B" })).toEqual(["title: A → B"]);
+    expect(payloadLines({ field: "title", old: "A", new: "B" })).toEqual([{ key: "title", value: "A → B" }]);
   });
 
   it("shortens digests and joins arrays", () => {
     const sha = "a".repeat(64);
     expect(payloadLines({ sha256: sha, tags: ["x", "y"] })).toEqual([
-      `sha256: ${"a".repeat(16)}…`,
-      "tags: x, y",
+      { key: "sha256", value: `${"a".repeat(16)}…` },
+      { key: "tags", value: "x, y" },
     ]);
   });
 
@@ -69,5 +69,20 @@ describe("reference data", () => {
     expect(names[0]).toBe("An Giang");
     expect(names.indexOf("Đà Nẵng")).toBeGreaterThan(names.indexOf("Cần Thơ"));
     expect(names.indexOf("Đồng Tháp")).toBeLessThan(names.indexOf("Gia Lai"));
+  });
+});
+
+describe("eventLines", () => {
+  it("summarises the kinds the core writes and keeps unknown kinds whole", () => {
+    const created = { code: "QLTT-HN-2026-0001", title: "Hàng giả", id: "x", unit: "Đội 1", violation_categories: [] };
+    const text = (lines: { key: string; value: string }[]) => lines.map((l) => `${l.key}: ${l.value}`);
+    expect(text(eventLines("case_created", created))).toEqual(["code: QLTT-HN-2026-0001", "title: Hàng giả", "violation_categories: "]);
+    expect(text(eventLines("note_added", { note_id: "n1", text: "đã xác minh" }))).toEqual(["text: đã xác minh"]);
+    expect(text(eventLines("evidence_added", { original_filename: "a.png", size: 3, sha256: "ab", note: null, device: "vm" }))).toEqual([
+      "original_filename: a.png",
+      "size: 3",
+      "sha256: ab",
+    ]);
+    expect(text(eventLines("sealed", { seal: "s" }))).toEqual(["seal: s"]);
   });
 });

@@ -17,15 +17,43 @@ export function hashPrefix(hash: string, length = 12): string {
   return hash.length > length ? `${hash.slice(0, length)}…` : hash;
 }
 
-export function payloadLines(payload: Record<string, unknown> | null | undefined): string[] {
+/**
+ * The keys worth reading in the timeline for the kinds the core writes; the whole
+ * payload stays available in the CLI (`truyvet log`) and in exports. Unknown kinds show
+ * every key.
+ */
+const SUMMARY_KEYS: Record<string, string[]> = {
+  case_created: ["code", "title", "violation_categories"],
+  evidence_added: ["original_filename", "size", "sha256", "note"],
+  note_added: ["text"],
+};
+
+/** One line of an event's details; `key` is translated by the timeline when it can be. */
+export interface DetailLine {
+  key: string;
+  value: string;
+}
+
+/** Lines for one event: the summary keys of a known kind, else everything. */
+export function eventLines(kind: string, payload: Record<string, unknown> | null | undefined): DetailLine[] {
+  const keys = SUMMARY_KEYS[kind];
+  if (!keys || !payload || typeof payload !== "object") return payloadLines(payload);
+  const picked: Record<string, unknown> = {};
+  for (const key of keys) {
+    if (payload[key] !== undefined && payload[key] !== null) picked[key] = payload[key];
+  }
+  return payloadLines(picked);
+}
+
+export function payloadLines(payload: Record<string, unknown> | null | undefined): DetailLine[] {
   if (!payload || typeof payload !== "object") return [];
   const entries = Object.entries(payload);
   if ("field" in payload && "new" in payload) {
     const { field, old, new: next, ...rest } = payload;
-    return [`${short(field)}: ${short(old)} → ${short(next)}`, ...payloadLines(rest)];
+    return [{ key: short(field), value: `${short(old)} → ${short(next)}` }, ...payloadLines(rest)];
   }
   return entries.map(([key, value]) => {
     const shown = /sha256|hash/i.test(key) && typeof value === "string" ? hashPrefix(value, 16) : short(value);
-    return `${key}: ${shown}`;
+    return { key, value: shown };
   });
 }
