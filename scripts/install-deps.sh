@@ -6,12 +6,13 @@ set -euo pipefail
 want_test=0
 [ "${1:-}" = "--test" ] && want_test=1
 
-# Build and run: Tauri's Linux needs (WebKitGTK 4.1 and friends).
+# Build and run: Tauri's Linux needs (WebKitGTK 4.1 and friends), a font that covers
+# Vietnamese, and Xvfb so `make run` still starts on a machine without a display.
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
-          librsvg2-dev libxdo-dev fonts-noto-core)
-# Tests: a virtual display, the WebKit WebDriver, util-linux's setpriv.
+          librsvg2-dev libxdo-dev fonts-noto-core xvfb xauth)
+# Tests: the WebKit WebDriver, and util-linux's setpriv and flock.
 if [ "$want_test" = 1 ]; then
-  packages+=(xvfb xauth webkit2gtk-driver util-linux)
+  packages+=(webkit2gtk-driver util-linux)
 fi
 
 missing=()
