@@ -5,10 +5,12 @@
 # CARGO_TARGET_DIR=... when you want the classic ./target.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -o pipefail -c
 CARGO_TARGET_DIR ?= $(HOME)/.cache/truyvet/target
 export CARGO_TARGET_DIR
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
+TEST_LOGS := $(CARGO_TARGET_DIR)/test-logs
 
 .PHONY: run test deps deps-test ui ui-test build lint rust-test desktop-e2e fmt clean
 
@@ -22,6 +24,7 @@ run: deps ui
 	fi
 
 test: deps-test ui-test lint rust-test
+	@scripts/test-summary.sh $(TEST_LOGS)/ui.log $(TEST_LOGS)/rust.log
 
 deps:
 	@scripts/install-deps.sh
@@ -37,7 +40,8 @@ ui: ui/node_modules/.package-lock.json
 	cd ui && npm run build
 
 ui-test: ui/node_modules/.package-lock.json
-	cd ui && npm run check && npm test && npm run build
+	@mkdir -p $(TEST_LOGS)
+	cd ui && npm run check && npm test 2>&1 | tee $(TEST_LOGS)/ui.log && npm run build
 
 lint:
 	$(CARGO) fmt --all --check
@@ -46,8 +50,9 @@ lint:
 # Binaries first: the workspace-level tests run the real `truyvet` and
 # `truyvet-desktop` executables.
 rust-test:
+	@mkdir -p $(TEST_LOGS)
 	$(CARGO) build --workspace --locked
-	$(CARGO) test --workspace --locked
+	$(CARGO) test --workspace --locked 2>&1 | tee $(TEST_LOGS)/rust.log
 
 desktop-e2e: ui
 	$(CARGO) build -p truyvet-desktop -p truyvet-cli

@@ -10,9 +10,10 @@ load, each with a warm page cache (the source is read just before) after a `sync
   - reference points, not targets: `openssl dgst -sha256` (hash only, with the CPU's
     SHA extensions) and `dd bs=1M conv=fsync` (durable copy only, no hash);
   - with --baseline BIN, the same add with another build (before/after a change).
-Every add follows a read-only run and each 1 GiB output is deleted right after its run:
-on a disk mounted with `discard`, freeing 1 GiB just before a large write slows it.
-The first add's blob is checked: present, right size, hashes to its name.
+The order rotates every iteration, so each command follows each other equally often
+(on a shared VM a run is slowed by what ran just before it); every 1 GiB output is
+deleted right after its run. The first add's blob is checked: present, right size,
+hashes to its name.
 
 Medians over the iterations, MB/s = 10^6 bytes per second, peak RSS from
 `/usr/bin/time -v`. The file and all workspaces live in one temp folder on a disk
@@ -83,7 +84,7 @@ def fresh_workspace(truyvet, ws) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
-    parser.add_argument("--iterations", type=int, default=9)
+    parser.add_argument("--iterations", type=int, default=10)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument(
@@ -117,7 +118,7 @@ def main() -> int:
         adds = {"truyvet evidence add": truyvet}
         if args.baseline:
             adds["baseline evidence add"] = Path(args.baseline).resolve()
-        # Each add follows a read-only run; every big file goes right after its run.
+        # Every big output file is deleted right after its run.
         order = ["truyvet evidence add", "openssl dgst -sha256"]
         if args.baseline:
             order.append("baseline evidence add")
@@ -144,7 +145,9 @@ def main() -> int:
             return result
 
         for i in range(args.iterations):
-            for name in order:
+            # Rotate the order so each command follows each other equally often: on
+            # this kind of VM a run is measurably slowed by whatever ran just before.
+            for name in order[i % len(order):] + order[: i % len(order)]:
                 runs[name].append(run_step(name, common.run_measured))
             line = "  ".join(f"{k}: {v[-1].wall:.3f}s" for k, v in runs.items())
             common.log(f"iteration {i + 1}/{args.iterations}: {line}")
