@@ -49,4 +49,6 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
 }
 
 #[cfg(test)]
+mod contract_tests;
+#[cfg(test)]
 mod ipc_tests;

@@ -6,57 +6,28 @@ use std::fmt;
 
 use serde::Serialize;
 
-/// Stable error codes. Their snake_case names cross IPC and appear in `--json` output;
-/// never rename one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    InvalidInput,
-    ProfileMissing,
-    CaseNotFound,
-    DuplicateCaseCode,
-    FileNotFound,
-    NotAFile,
-    FileUnreadable,
-    EmptyFile,
-    WorkspaceNotFound,
-    WorkspaceNotWritable,
-    WorkspaceInUse,
-    DatabaseLocked,
-    DatabaseCorrupt,
-    DatabaseTooNew,
-    IoError,
-    Internal,
-}
-
-impl ErrorCode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorCode::InvalidInput => "invalid_input",
-            ErrorCode::ProfileMissing => "profile_missing",
-            ErrorCode::CaseNotFound => "case_not_found",
-            ErrorCode::DuplicateCaseCode => "duplicate_case_code",
-            ErrorCode::FileNotFound => "file_not_found",
-            ErrorCode::NotAFile => "not_a_file",
-            ErrorCode::FileUnreadable => "file_unreadable",
-            ErrorCode::EmptyFile => "empty_file",
-            ErrorCode::WorkspaceNotFound => "workspace_not_found",
-            ErrorCode::WorkspaceNotWritable => "workspace_not_writable",
-            ErrorCode::WorkspaceInUse => "workspace_in_use",
-            ErrorCode::DatabaseLocked => "database_locked",
-            ErrorCode::DatabaseCorrupt => "database_corrupt",
-            ErrorCode::DatabaseTooNew => "database_too_new",
-            ErrorCode::IoError => "io_error",
-            ErrorCode::Internal => "internal",
-        }
+string_enum!(
+    /// Stable error codes. Their snake_case names cross IPC and appear in `--json`
+    /// output; never rename one.
+    ErrorCode {
+        InvalidInput = "invalid_input",
+        ProfileMissing = "profile_missing",
+        CaseNotFound = "case_not_found",
+        DuplicateCaseCode = "duplicate_case_code",
+        FileNotFound = "file_not_found",
+        NotAFile = "not_a_file",
+        FileUnreadable = "file_unreadable",
+        EmptyFile = "empty_file",
+        WorkspaceNotFound = "workspace_not_found",
+        WorkspaceNotWritable = "workspace_not_writable",
+        WorkspaceInUse = "workspace_in_use",
+        DatabaseLocked = "database_locked",
+        DatabaseCorrupt = "database_corrupt",
+        DatabaseTooNew = "database_too_new",
+        IoError = "io_error",
+        Internal = "internal",
     }
-}
-
-impl fmt::Display for ErrorCode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+);
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Error {

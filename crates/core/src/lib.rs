@@ -4,6 +4,9 @@
 //! Everything the desktop app or the CLI can do goes through [`Workspace`]; this crate
 //! knows nothing of Tauri, HTTP servers or any UI.
 
+#[macro_use]
+mod macros;
+
 pub mod blob;
 mod cases;
 pub mod custody;

@@ -3,7 +3,7 @@
 
 mod cases;
 mod evidence;
-mod workspace;
+pub(crate) mod workspace;
 
 use serde::Serialize;
 use truyvet_core::Error;

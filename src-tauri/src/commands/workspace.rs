@@ -2,8 +2,8 @@
 
 use serde::Serialize;
 use tauri::State;
-use truyvet_core::VerifyReport;
 use truyvet_core::model::{Profile, ProfileInput};
+use truyvet_core::{VerifyReport, Workspace};
 
 use super::{CmdResult, blocking};
 use crate::state::{AppState, lock};
@@ -17,9 +17,8 @@ pub struct WorkspaceInfo {
     profile: Option<Profile>,
 }
 
-#[tauri::command]
-pub fn workspace_info(state: State<'_, AppState>) -> CmdResult<WorkspaceInfo> {
-    Ok(state.with(|ws| {
+impl WorkspaceInfo {
+    pub fn of(ws: &Workspace) -> truyvet_core::Result<WorkspaceInfo> {
         Ok(WorkspaceInfo {
             path: ws.root().display().to_string(),
             schema_version: ws.schema_version()?,
@@ -27,7 +26,12 @@ pub fn workspace_info(state: State<'_, AppState>) -> CmdResult<WorkspaceInfo> {
             device: ws.device().to_string(),
             profile: ws.current_profile()?,
         })
-    })?)
+    }
+}
+
+#[tauri::command]
+pub fn workspace_info(state: State<'_, AppState>) -> CmdResult<WorkspaceInfo> {
+    Ok(state.with(|ws| WorkspaceInfo::of(ws))?)
 }
 
 #[tauri::command]

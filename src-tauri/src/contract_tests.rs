@@ -1,0 +1,196 @@
+//! Keeps `ui/src/lib/types.ts` true to what the shell really sends: every interface's
+//! fields against the JSON of real values produced through the core, and every string
+//! union list against the Rust enum. A change on either side without the other fails
+//! here, which is the point: the UI must never guess at the IPC shapes.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+
+use serde_json::Value;
+use truyvet_core::model::{
+    CaseEdit, CaseOrigin, CaseStatus, NewCase, ProfileInput, Role, ViolationCategory,
+};
+use truyvet_core::{AddOptions, CaseFilter, ErrorCode, Workspace};
+
+const TYPES_TS: &str = include_str!("../../ui/src/lib/types.ts");
+
+/// `interface Name [extends Parent] { field: …; other?: … }` → name → (required, optional).
+fn interfaces() -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
+    let mut raw: BTreeMap<String, (Option<String>, BTreeSet<String>, BTreeSet<String>)> =
+        BTreeMap::new();
+    let mut current: Option<String> = None;
+    for line in TYPES_TS.lines() {
+        let line = line.trim();
+        if let Some(rest) = line.strip_prefix("export interface ") {
+            let mut words = rest.split_whitespace();
+            let name = words.next().unwrap_or_default().to_string();
+            let parent = match words.next() {
+                Some("extends") => words.next().map(str::to_string),
+                _ => None,
+            };
+            raw.insert(name.clone(), (parent, BTreeSet::new(), BTreeSet::new()));
+            current = Some(name);
+        } else if line.starts_with('}') {
+            current = None;
+        } else if let Some(name) = &current {
+            if line.starts_with("//") || line.starts_with("/*") || line.starts_with('*') {
+                continue;
+            }
+            if let Some((field, _)) = line.split_once(':') {
+                let entry = raw.get_mut(name).expect("interface");
+                match field.strip_suffix('?') {
+                    Some(optional) => entry.2.insert(optional.trim().to_string()),
+                    None => entry.1.insert(field.trim().to_string()),
+                };
+            }
+        }
+    }
+    let mut out = BTreeMap::new();
+    for (name, (parent, mut required, mut optional)) in raw.clone() {
+        if let Some(parent) = parent {
+            let (_, r, o) = &raw[&parent];
+            required.extend(r.iter().cloned());
+            optional.extend(o.iter().cloned());
+        }
+        out.insert(name, (required, optional));
+    }
+    out
+}
+
+/// The string literals of `export const NAME … = [ "a", "b" ];`.
+fn const_list(name: &str) -> Vec<String> {
+    let start = TYPES_TS
+        .find(&format!("export const {name}"))
+        .unwrap_or_else(|| panic!("types.ts has no {name}"));
+    let body = &TYPES_TS[start..];
+    let open = body.find("= [").expect("list start") + 3;
+    let close = body[open..].find(']').expect("list end") + open;
+    body[open..close]
+        .split(',')
+        .map(|s| s.trim().trim_matches('"').to_string())
+        .filter(|s| !s.is_empty())
+        .collect()
+}
+
+fn assert_shape(interface: &str, value: &Value) {
+    let all = interfaces();
+    let (required, optional) = all
+        .get(interface)
+        .unwrap_or_else(|| panic!("types.ts has no interface {interface}"));
+    let keys: BTreeSet<String> = value
+        .as_object()
+        .unwrap_or_else(|| panic!("{interface} is not a JSON object: {value}"))
+        .keys()
+        .cloned()
+        .collect();
+    let missing: Vec<_> = required.difference(&keys).collect();
+    assert!(
+        missing.is_empty(),
+        "{interface}: types.ts requires {missing:?}, the shell does not send them"
+    );
+    let unknown: Vec<_> = keys
+        .iter()
+        .filter(|k| !required.contains(*k) && !optional.contains(*k))
+        .collect();
+    assert!(
+        unknown.is_empty(),
+        "{interface}: the shell sends {unknown:?}, types.ts does not declare them"
+    );
+}
+
+fn names<T: Copy>(all: &[T], as_str: fn(T) -> &'static str) -> Vec<String> {
+    all.iter().map(|v| as_str(*v).to_string()).collect()
+}
+
+#[test]
+fn string_unions_match_the_rust_enums() {
+    assert_eq!(const_list("ROLES"), names(Role::ALL, Role::as_str));
+    assert_eq!(
+        const_list("CASE_STATUSES"),
+        names(CaseStatus::ALL, CaseStatus::as_str)
+    );
+    assert_eq!(
+        const_list("CASE_ORIGINS"),
+        names(CaseOrigin::ALL, CaseOrigin::as_str)
+    );
+    assert_eq!(
+        const_list("VIOLATION_CATEGORIES"),
+        names(ViolationCategory::ALL, ViolationCategory::as_str)
+    );
+    assert_eq!(
+        const_list("ERROR_CODES"),
+        names(ErrorCode::ALL, ErrorCode::as_str)
+    );
+}
+
+#[test]
+fn interfaces_match_what_the_shell_sends() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::open(dir.path().join("ws")).unwrap();
+    let profile = ws
+        .save_profile(&ProfileInput {
+            display_name: "Vũ Minh".into(),
+            agency: "HQ".into(),
+            unit: "Chi cục 1".into(),
+            province: "HP".into(),
+            role: Role::Investigator,
+        })
+        .unwrap();
+    assert_shape("Profile", &serde_json::to_value(&profile).unwrap());
+    let case = ws
+        .create_case(&NewCase {
+            title: "Thuốc lá lậu".into(),
+            ..NewCase::default()
+        })
+        .unwrap();
+    assert_shape("Case", &serde_json::to_value(&case).unwrap());
+    ws.edit_case(
+        &case.code,
+        &CaseEdit {
+            product_group: Some("Thuốc lá".into()),
+            ..CaseEdit::default()
+        },
+    )
+    .unwrap();
+    // A file whose name is not UTF-8 brings out the optional field as well.
+    let odd = dir
+        .path()
+        .join(<std::ffi::OsStr as std::os::unix::ffi::OsStrExt>::from_bytes(b"t\xffp.bin"));
+    std::fs::write(&odd, b"bytes").unwrap();
+    let added = ws
+        .add_files(&case.code, &[odd], &AddOptions::default(), &mut |_| {})
+        .unwrap();
+    assert!(added[0].original_filename_hex.is_some());
+    assert_shape("EvidenceItem", &serde_json::to_value(&added[0]).unwrap());
+    let note = ws.add_note(&case.code, "ghi chú").unwrap();
+    assert_shape("Note", &serde_json::to_value(&note).unwrap());
+
+    let listed = ws.list_cases(&CaseFilter::default()).unwrap();
+    assert_shape("CaseSummary", &serde_json::to_value(&listed[0]).unwrap());
+    let detail = serde_json::to_value(ws.case_detail(&case.code).unwrap()).unwrap();
+    assert_shape("CaseDetail", &detail);
+    for event in ws.custody_log(&case.code).unwrap() {
+        assert_shape("CustodyEvent", &serde_json::to_value(&event).unwrap());
+    }
+
+    let info = crate::commands::workspace::WorkspaceInfo::of(&ws).unwrap();
+    assert_shape("WorkspaceInfo", &serde_json::to_value(&info).unwrap());
+
+    // A report with a problem in it: alter the stored bytes.
+    let blob = ws.blobs().path_for(&added[0].sha256);
+    let mut perms = std::fs::metadata(&blob).unwrap().permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(&blob, perms).unwrap();
+    std::fs::write(&blob, b"other").unwrap();
+    let report = serde_json::to_value(ws.verify().unwrap()).unwrap();
+    assert_shape("VerifyReport", &report);
+    assert_shape("Problem", &report["problems"][0]);
+
+    let error = serde_json::to_value(crate::commands::AppError::from(
+        truyvet_core::Error::invalid("x"),
+    ))
+    .unwrap();
+    assert_shape("AppError", &error);
+    assert!(Path::new(&dir.path().join("ws")).exists());
+}
