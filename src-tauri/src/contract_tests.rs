@@ -14,10 +14,13 @@ use truyvet_core::{AddOptions, CaseFilter, ErrorCode, Workspace};
 
 const TYPES_TS: &str = include_str!("../../ui/src/lib/types.ts");
 
-/// `interface Name [extends Parent] { field: …; other?: … }` → name → (required, optional).
-fn interfaces() -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
-    let mut raw: BTreeMap<String, (Option<String>, BTreeSet<String>, BTreeSet<String>)> =
-        BTreeMap::new();
+/// Field names of an interface: (required, optional).
+type Fields = (BTreeSet<String>, BTreeSet<String>);
+
+/// `interface Name [extends Parent] { field: …; other?: … }` → name → fields.
+fn interfaces() -> BTreeMap<String, Fields> {
+    // name → (parent, own fields)
+    let mut raw: BTreeMap<String, (Option<String>, Fields)> = BTreeMap::new();
     let mut current: Option<String> = None;
     for line in TYPES_TS.lines() {
         let line = line.trim();
@@ -28,7 +31,7 @@ fn interfaces() -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
                 Some("extends") => words.next().map(str::to_string),
                 _ => None,
             };
-            raw.insert(name.clone(), (parent, BTreeSet::new(), BTreeSet::new()));
+            raw.insert(name.clone(), (parent, Fields::default()));
             current = Some(name);
         } else if line.starts_with('}') {
             current = None;
@@ -37,18 +40,18 @@ fn interfaces() -> BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> {
                 continue;
             }
             if let Some((field, _)) = line.split_once(':') {
-                let entry = raw.get_mut(name).expect("interface");
+                let (required, optional) = &mut raw.get_mut(name).expect("interface").1;
                 match field.strip_suffix('?') {
-                    Some(optional) => entry.2.insert(optional.trim().to_string()),
-                    None => entry.1.insert(field.trim().to_string()),
+                    Some(name) => optional.insert(name.trim().to_string()),
+                    None => required.insert(field.trim().to_string()),
                 };
             }
         }
     }
     let mut out = BTreeMap::new();
-    for (name, (parent, mut required, mut optional)) in raw.clone() {
+    for (name, (parent, (mut required, mut optional))) in raw.clone() {
         if let Some(parent) = parent {
-            let (_, r, o) = &raw[&parent];
+            let (r, o) = &raw[&parent].1;
             required.extend(r.iter().cloned());
             optional.extend(o.iter().cloned());
         }
