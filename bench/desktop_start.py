@@ -62,17 +62,28 @@ def painted_fraction(display: str) -> float:
     ).stdout
     header_size = struct.unpack(">I", out[0:4])[0]
     width, height = struct.unpack(">II", out[16:24])
+    byte_order = struct.unpack(">I", out[28:32])[0]  # 0: least significant byte first
     bits_per_pixel = struct.unpack(">I", out[44:48])[0]
     bytes_per_line = struct.unpack(">I", out[48:52])[0]
+    red_mask, green_mask, blue_mask = struct.unpack(">III", out[56:68])
     ncolors = struct.unpack(">I", out[76:80])[0]
-    if bits_per_pixel != 32:
+    if bits_per_pixel not in (24, 32):
         die(f"unexpected xwd depth {bits_per_pixel}")
+    step = bits_per_pixel // 8
+    order = "little" if byte_order == 0 else "big"
+
+    def channel(pixel: int, mask: int) -> int:
+        shift = (mask & -mask).bit_length() - 1
+        return (pixel & mask) >> shift
+
     data = memoryview(out)[header_size + 12 * ncolors :]
     hits = total = 0
     for y in range(0, height, 8):
         row = y * bytes_per_line
         for x in range(0, width, 8):
-            b, g, r = data[row + 4 * x], data[row + 4 * x + 1], data[row + 4 * x + 2]
+            at = row + step * x
+            pixel = int.from_bytes(data[at : at + step], order)
+            r, g, b = channel(pixel, red_mask), channel(pixel, green_mask), channel(pixel, blue_mask)
             total += 1
             if abs(r - SIDEBAR[0]) <= 2 and abs(g - SIDEBAR[1]) <= 2 and abs(b - SIDEBAR[2]) <= 2:
                 hits += 1
