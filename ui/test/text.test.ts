@@ -41,7 +41,7 @@ describe("custody payload", () => {
     const sha = "a".repeat(64);
     expect(payloadLines({ sha256: sha, tags: ["x", "y"] })).toEqual([
       { key: "sha256", value: `${"a".repeat(16)}…` },
-      { key: "tags", value: "x, y" },
+      { key: "tags", value: "x, y", items: ["x", "y"] },
     ]);
   });
 

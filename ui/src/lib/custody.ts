@@ -32,6 +32,8 @@ const SUMMARY_KEYS: Record<string, string[]> = {
 export interface DetailLine {
   key: string;
   value: string;
+  /** The elements when the value is a list of strings (so codes can be translated). */
+  items?: string[];
 }
 
 /** Lines for one event: the summary keys of a known kind, else everything. */
@@ -54,6 +56,7 @@ export function payloadLines(payload: Record<string, unknown> | null | undefined
   }
   return entries.map(([key, value]) => {
     const shown = /sha256|hash/i.test(key) && typeof value === "string" ? hashPrefix(value, 16) : short(value);
-    return { key, value: shown };
+    const items = Array.isArray(value) && value.every((v) => typeof v === "string") ? (value as string[]) : undefined;
+    return items ? { key, value: shown, items } : { key, value: shown };
   });
 }
