@@ -11,6 +11,9 @@ export CARGO_TARGET_DIR
 export PATH := $(HOME)/.cargo/bin:$(PATH)
 CARGO ?= cargo
 TEST_LOGS := $(CARGO_TARGET_DIR)/test-logs
+# Python validators (warcio…) installed by scripts/install-deps.sh --test.
+TRUYVET_VENV ?= $(HOME)/.cache/truyvet/venv
+export TRUYVET_VENV
 
 .PHONY: run test deps deps-test ui ui-test build lint rust-test desktop-e2e fmt clean
 

@@ -10,9 +10,11 @@ want_test=0
 # Vietnamese, and Xvfb so `make run` still starts on a machine without a display.
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
           librsvg2-dev libxdo-dev fonts-noto-core xvfb xauth)
-# Tests: the WebKit WebDriver, and util-linux's setpriv and flock.
+# Tests: the WebKit WebDriver, util-linux's setpriv, flock and unshare, Debian's
+# Chromium for browser capture, OpenSSL's `ts` as a local timestamp authority, and
+# Python's venv for the independent validators (warcio…).
 if [ "$want_test" = 1 ]; then
-  packages+=(webkit2gtk-driver util-linux)
+  packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2)
 fi
 
 missing=()
@@ -37,5 +39,19 @@ if [ "$want_test" = 1 ]; then
   if ! command -v tauri-driver >/dev/null; then
     echo "Installing tauri-driver"
     cargo install tauri-driver --locked --version '^2'
+  fi
+fi
+
+if [ "$want_test" = 1 ]; then
+  # Validators from PyPI, pinned in tests/requirements.txt, in a venv of their own.
+  venv="${TRUYVET_VENV:-$HOME/.cache/truyvet/venv}"
+  if [ ! -x "$venv/bin/python" ]; then
+    python3 -m venv "$venv"
+  fi
+  stamp="$venv/.requirements.sha256"
+  want=$(sha256sum tests/requirements.txt | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/requirements.txt
+    echo "$want" > "$stamp"
   fi
 fi

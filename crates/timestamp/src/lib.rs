@@ -1,0 +1,1 @@
+//! RFC 3161 trusted timestamps: requests, tokens and their verification.
