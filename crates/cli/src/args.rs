@@ -46,6 +46,16 @@ pub enum Command {
     },
     /// Re-hash every blob and re-check every custody chain.
     VerifyWorkspace,
+    /// Full-text search in captured pages (diacritics ignored, đ read as d).
+    Search {
+        /// Words that must all appear, e.g. "dong ho gia".
+        query: String,
+        /// Only this case.
+        #[arg(long = "case", value_name = "CODE")]
+        case: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -194,6 +194,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     .join("\n")
             })
         }
+        Command::Search { query, case, limit } => {
+            let hits = ws.search(&query, case.as_deref(), limit)?;
+            emit(json, &hits, || {
+                if hits.is_empty() {
+                    return "(không tìm thấy trang nào)".to_string();
+                }
+                hits.iter()
+                    .map(|h| format!("{}\t{}\t{}\n    {}", h.case_code, h.url, h.title, h.snippet))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
         Command::VerifyWorkspace => {
             let report = ws.verify()?;
             let failed = !report.ok;
@@ -252,7 +264,8 @@ fn open_mode(command: &Command) -> OpenMode {
         Command::Profile(ProfileCmd::Show)
         | Command::Case(CaseCmd::List { .. } | CaseCmd::Show { .. })
         | Command::Log { .. }
-        | Command::VerifyWorkspace => OpenMode::ReadOnly,
+        | Command::VerifyWorkspace
+        | Command::Search { .. } => OpenMode::ReadOnly,
         Command::Case(CaseCmd::New(_) | CaseCmd::Edit(_))
         | Command::Evidence(_)
         | Command::Note(_) => OpenMode::Existing,

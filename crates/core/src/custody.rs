@@ -43,6 +43,8 @@ pub mod kind {
     pub const FIELD_EDITED: &str = "field_edited";
     pub const EVIDENCE_ADDED: &str = "evidence_added";
     pub const NOTE_ADDED: &str = "note_added";
+    pub const CAPTURE_ADDED: &str = "capture_added";
+    pub const TIMESTAMP_ADDED: &str = "timestamp_added";
 }
 
 pub fn event_hash(

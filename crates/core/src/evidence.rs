@@ -124,7 +124,7 @@ impl Workspace {
     }
 }
 
-fn insert(conn: &rusqlite::Connection, item: &EvidenceItem) -> Result<()> {
+pub(crate) fn insert(conn: &rusqlite::Connection, item: &EvidenceItem) -> Result<()> {
     conn.execute(
         &format!("INSERT INTO evidence ({EVIDENCE_COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)"),
         params![

@@ -8,6 +8,7 @@
 mod macros;
 
 pub mod blob;
+mod captures;
 mod cases;
 pub mod custody;
 pub mod error;
@@ -18,13 +19,20 @@ mod notes;
 mod profile;
 pub mod store;
 pub mod time_fmt;
+mod timestamps;
 mod verify;
+mod verify_captures;
 mod workspace;
 
+pub use captures::{
+    ArtifactInput, ArtifactRef, CaptureMethod, MANIFEST_FORMAT, MANIFEST_MEDIA_TYPE, SearchHit,
+    WebCaptureInput,
+};
 pub use cases::CaseFilter;
 pub use custody::CustodyEvent;
 pub use error::{Error, ErrorCode, Result};
 pub use evidence::AddOptions;
+pub use timestamps::{PendingStamp, StampStatus};
 pub use verify::{Problem, VerifyReport};
 pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, OpenMode, Workspace};
 

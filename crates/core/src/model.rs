@@ -42,7 +42,7 @@ string_enum!(
 );
 
 string_enum!(
-    EvidenceKind { File = "file" }
+    EvidenceKind { File = "file", WebCapture = "web_capture" }
 );
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

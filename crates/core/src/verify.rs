@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use serde::Serialize;
 
-use crate::blob::BlobCheck;
+use crate::blob::{BlobCheck, BlobStore};
 use crate::custody::{self, ChainFault, kind};
 use crate::error::Result;
 use crate::workspace::Workspace;
@@ -154,7 +154,7 @@ impl Workspace {
                         .to_string()
                 };
                 match e.kind.as_str() {
-                    kind::EVIDENCE_ADDED => {
+                    kind::EVIDENCE_ADDED | kind::CAPTURE_ADDED => {
                         logged_evidence
                             .insert(field("evidence_id"), (case_id.clone(), field("sha256")));
                     }
@@ -167,7 +167,7 @@ impl Workspace {
         }
 
         // Evidence rows against the log and against their bytes.
-        let mut checked: HashMap<String, BlobCheck> = HashMap::new();
+        let mut blobs = BlobChecker::new(&self.blobs);
         for row in &evidence {
             report.evidence_checked += 1;
             let code = code_of.get(row.case_id.as_str()).copied();
@@ -188,60 +188,15 @@ impl Workspace {
                     code,
                     Some(&row.sha256),
                     None,
-                    format!("evidence {} has no evidence_added custody event", row.id),
+                    format!("evidence {} has no custody event recording it", row.id),
                 )),
             }
-            let check = checked.entry(row.sha256.clone()).or_insert_with(|| {
-                let result = self.blobs.check(&row.sha256);
-                if let BlobCheck::Ok { size } | BlobCheck::Mismatch { size, .. } = &result {
-                    report.bytes_hashed += size;
-                }
-                report.blobs_checked += 1;
-                result
-            });
-            match check {
-                BlobCheck::Ok { size } if *size == row.size => {}
-                BlobCheck::Ok { size } => problems.push(problem(
-                    "evidence_size_mismatch",
-                    code,
-                    Some(&row.sha256),
-                    None,
-                    format!(
-                        "evidence {} records {} bytes but the blob has {size}",
-                        row.id, row.size
-                    ),
-                )),
-                BlobCheck::Missing => problems.push(problem(
-                    "blob_missing",
-                    code,
-                    Some(&row.sha256),
-                    None,
-                    format!(
-                        "the bytes of evidence {} ({}) are missing",
-                        row.id,
-                        self.blobs.path_for(&row.sha256).display()
-                    ),
-                )),
-                BlobCheck::Mismatch { actual, .. } => problems.push(problem(
-                    "blob_mismatch",
-                    code,
-                    Some(&row.sha256),
-                    None,
-                    format!(
-                        "the bytes of evidence {} were altered: {} now hashes to {actual}",
-                        row.id,
-                        self.blobs.path_for(&row.sha256).display()
-                    ),
-                )),
-                BlobCheck::Unreadable(e) => problems.push(problem(
-                    "blob_unreadable",
-                    code,
-                    Some(&row.sha256),
-                    None,
-                    format!("cannot read the bytes of evidence {}: {e}", row.id),
-                )),
+            let subject = format!("evidence {}", row.id);
+            if let Some(p) = blobs.check(&row.sha256, row.size, code, &subject) {
+                problems.push(p);
             }
         }
+        problems.extend(self.verify_artifacts(&mut blobs, &code_of)?);
         for (evidence_id, (case_id, sha)) in logged_evidence {
             problems.push(problem(
                 "logged_evidence_missing",
@@ -270,7 +225,10 @@ impl Workspace {
             ));
         }
 
-        let referenced: BTreeSet<&str> = evidence.iter().map(|e| e.sha256.as_str()).collect();
+        report.blobs_checked = blobs.checked.len() as u64;
+        report.bytes_hashed = blobs.bytes_hashed;
+        let mut referenced: BTreeSet<String> = evidence.iter().map(|e| e.sha256.clone()).collect();
+        referenced.extend(self.all_artifact_digests()?);
         report.orphan_blobs = self
             .blobs
             .list()?
@@ -280,5 +238,81 @@ impl Workspace {
         report.ok = problems.is_empty();
         report.problems = problems;
         Ok(report)
+    }
+}
+
+/// Re-hashes each blob once, however many rows point at it, and words a problem for
+/// the row being checked.
+pub(crate) struct BlobChecker<'a> {
+    store: &'a BlobStore,
+    checked: HashMap<String, BlobCheck>,
+    bytes_hashed: u64,
+}
+
+impl<'a> BlobChecker<'a> {
+    pub(crate) fn new(store: &'a BlobStore) -> Self {
+        BlobChecker {
+            store,
+            checked: HashMap::new(),
+            bytes_hashed: 0,
+        }
+    }
+
+    /// `subject` names what the bytes belong to ("evidence X", "artifact screenshot of
+    /// evidence X"), for the message.
+    pub(crate) fn check(
+        &mut self,
+        sha256: &str,
+        size: u64,
+        case_code: Option<&str>,
+        subject: &str,
+    ) -> Option<Problem> {
+        let store = self.store;
+        let bytes_hashed = &mut self.bytes_hashed;
+        let result = self.checked.entry(sha256.to_string()).or_insert_with(|| {
+            let result = store.check(sha256);
+            if let BlobCheck::Ok { size } | BlobCheck::Mismatch { size, .. } = &result {
+                *bytes_hashed += size;
+            }
+            result
+        });
+        let path = store.path_for(sha256);
+        let (kind, detail) = match result {
+            BlobCheck::Ok { size: actual } if *actual == size => return None,
+            BlobCheck::Ok { size: actual } => (
+                "evidence_size_mismatch",
+                format!("{subject} records {size} bytes but the blob has {actual}"),
+            ),
+            BlobCheck::Missing => (
+                "blob_missing",
+                format!("the bytes of {subject} ({}) are missing", path.display()),
+            ),
+            BlobCheck::Mismatch { actual, .. } => (
+                "blob_mismatch",
+                format!(
+                    "the bytes of {subject} were altered: {} now hashes to {actual}",
+                    path.display()
+                ),
+            ),
+            BlobCheck::Unreadable(e) => (
+                "blob_unreadable",
+                format!("cannot read the bytes of {subject}: {e}"),
+            ),
+        };
+        Some(Problem {
+            kind: kind.to_string(),
+            case_code: case_code.map(str::to_string),
+            sha256: Some(sha256.to_string()),
+            seq: None,
+            detail,
+        })
+    }
+
+    /// The bytes of a blob that verified, for reading a manifest.
+    pub(crate) fn read_verified(&self, sha256: &str) -> Option<Vec<u8>> {
+        match self.checked.get(sha256) {
+            Some(BlobCheck::Ok { .. }) => std::fs::read(self.store.path_for(sha256)).ok(),
+            _ => None,
+        }
     }
 }

@@ -85,7 +85,7 @@ export interface CaseEdit {
 export interface EvidenceItem {
   id: string;
   case_id: string;
-  kind: "file";
+  kind: "file" | "web_capture";
   sha256: string;
   size: number;
   original_filename: string;

@@ -13,6 +13,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0002_integrity_triggers",
         include_str!("migrations/0002_integrity_triggers.sql"),
     ),
+    (
+        "0003_web_captures",
+        include_str!("migrations/0003_web_captures.sql"),
+    ),
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
