@@ -5,6 +5,7 @@
 // Helpers outside #[test] functions are test code too: a panic is how they report.
 #![allow(clippy::unwrap_used)]
 
+mod capture;
 mod cases;
 mod errors;
 mod evidence;

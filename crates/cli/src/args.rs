@@ -12,7 +12,8 @@ use clap::{Args, Parser, Subcommand};
     about = "TruyVết: thu thập, lưu giữ và kiểm tra chứng cứ vụ việc (case evidence workbench)",
     after_help = "Exit codes: 0 ok, 1 verification found problems, 2 usage error, \
                   3 bad input (unknown case, unreadable file…), 4 workspace or database \
-                  problem, 5 internal or I/O error."
+                  problem, 5 internal or I/O error, 6 some pages of a capture batch \
+                  could not be captured (the others are stored)."
 )]
 pub struct Cli {
     /// Workspace folder (default: $TRUYVET_HOME, else ~/.local/share/truyvet).
@@ -46,6 +47,10 @@ pub enum Command {
     },
     /// Re-hash every blob and re-check every custody chain.
     VerifyWorkspace,
+    /// Capture web pages into a case: the raw HTTP exchanges of every redirect hop in a
+    /// WARC, hashed, logged and queued for a trusted timestamp. With --json, one JSON
+    /// line per page once it is durably stored.
+    Capture(CaptureArgs),
     /// Full-text search in captured pages (diacritics ignored, đ read as d).
     Search {
         /// Words that must all appear, e.g. "dong ho gia".
@@ -168,4 +173,27 @@ pub enum NoteCmd {
         case: String,
         text: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct CaptureArgs {
+    #[arg(required = true, value_name = "URL")]
+    pub urls: Vec<String>,
+    #[arg(long = "case", value_name = "CODE")]
+    pub case: String,
+    /// Let a host, IP or CIDR through the network policy (internal servers; private
+    /// and loopback addresses are refused otherwise).
+    #[arg(long = "allow", value_name = "HOST|IP|CIDR")]
+    pub allow: Vec<String>,
+    /// Capture even when the server's certificate does not verify (marked as such).
+    #[arg(long)]
+    pub insecure: bool,
+    /// Largest response body to keep, in MiB; a larger one is kept partial and marked.
+    #[arg(long, default_value_t = 100)]
+    pub max_size_mib: u64,
+    /// Time limit for one page, in seconds.
+    #[arg(long, default_value_t = 120)]
+    pub timeout: u64,
+    #[arg(long)]
+    pub note: Option<String>,
 }

@@ -1,6 +1,7 @@
 //! `truyvet`: glue between the command line and `truyvet-core`.
 
 mod args;
+mod capture;
 mod messages;
 mod run;
 

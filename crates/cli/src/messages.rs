@@ -4,12 +4,14 @@
 use truyvet_core::{Error, ErrorCode};
 
 pub const EXIT_VERIFY_FAILED: u8 = 1;
+/// Some URLs of a `capture` batch could not be captured (the others are stored).
+pub const EXIT_CAPTURE_FAILED: u8 = 6;
 
 pub fn exit_code(err: &Error) -> u8 {
     use ErrorCode::*;
     match err.code {
         InvalidInput | ProfileMissing | CaseNotFound | DuplicateCaseCode | FileNotFound
-        | NotAFile | FileUnreadable | EmptyFile => 3,
+        | NotAFile | FileUnreadable | EmptyFile | CaptureFailed => 3,
         WorkspaceNotFound | WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked
         | DatabaseCorrupt | DatabaseTooNew => 4,
         IoError | Internal => 5,
@@ -27,6 +29,7 @@ fn headline(code: ErrorCode) -> &'static str {
         NotAFile => "Đường dẫn không phải là tệp",
         FileUnreadable => "Không đọc được tệp",
         EmptyFile => "Tệp rỗng (0 byte)",
+        CaptureFailed => "Không thu thập được trang",
         WorkspaceNotFound => "Không tìm thấy không gian làm việc TruyVết ở đây",
         WorkspaceNotWritable => "Không ghi được vào thư mục làm việc",
         WorkspaceInUse => "Thư mục làm việc đang được một cửa sổ TruyVết khác sử dụng",

@@ -194,6 +194,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     .join("\n")
             })
         }
+        Command::Capture(args) => crate::capture::run(&mut ws, args, json),
         Command::Search { query, case, limit } => {
             let hits = ws.search(&query, case.as_deref(), limit)?;
             emit(json, &hits, || {
@@ -267,6 +268,7 @@ fn open_mode(command: &Command) -> OpenMode {
         | Command::VerifyWorkspace
         | Command::Search { .. } => OpenMode::ReadOnly,
         Command::Case(CaseCmd::New(_) | CaseCmd::Edit(_))
+        | Command::Capture(_)
         | Command::Evidence(_)
         | Command::Note(_) => OpenMode::Existing,
     }

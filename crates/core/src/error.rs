@@ -18,6 +18,7 @@ string_enum!(
         NotAFile = "not_a_file",
         FileUnreadable = "file_unreadable",
         EmptyFile = "empty_file",
+        CaptureFailed = "capture_failed",
         WorkspaceNotFound = "workspace_not_found",
         WorkspaceNotWritable = "workspace_not_writable",
         WorkspaceInUse = "workspace_in_use",

@@ -191,6 +191,7 @@ export const ERROR_CODES = [
   "not_a_file",
   "file_unreadable",
   "empty_file",
+  "capture_failed",
   "workspace_not_found",
   "workspace_not_writable",
   "workspace_in_use",

@@ -192,6 +192,7 @@ export const en: Record<MessageKey, string> = {
   "errors.not_a_file": "The path is not a file (it may be a folder).",
   "errors.file_unreadable": "The file cannot be read; check its permissions.",
   "errors.empty_file": "The file is empty (0 bytes) and cannot be used as evidence.",
+  "errors.capture_failed": "The web page could not be captured.",
   "errors.workspace_not_found": "There is no TruyVết workspace in that folder.",
   "errors.workspace_not_writable": "The workspace folder is not writable.",
   "errors.workspace_in_use": "The workspace is in use by another TruyVết session.",

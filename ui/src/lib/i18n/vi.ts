@@ -191,6 +191,7 @@ export const vi = {
   "errors.not_a_file": "Đường dẫn không phải là một tệp (có thể là thư mục).",
   "errors.file_unreadable": "Không đọc được tệp; hãy kiểm tra quyền truy cập.",
   "errors.empty_file": "Tệp rỗng (0 byte) nên không thể dùng làm chứng cứ.",
+  "errors.capture_failed": "Không thu thập được trang web.",
   "errors.workspace_not_found": "Không tìm thấy không gian làm việc TruyVết trong thư mục này.",
   "errors.workspace_not_writable": "Không ghi được vào thư mục không gian làm việc.",
   "errors.workspace_in_use": "Không gian làm việc đang được một phiên TruyVết khác sử dụng.",

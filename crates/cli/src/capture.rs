@@ -1,0 +1,90 @@
+//! `truyvet capture`: each URL is captured, then stored and acknowledged before the next
+//! one starts, so an interrupted batch keeps every page it reported.
+
+use std::io::Write;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use truyvet_capture::{CaptureOptions, NetworkPolicy, capture_for_evidence};
+use truyvet_core::{Error, ErrorCode, Result, Workspace};
+
+use crate::args::CaptureArgs;
+
+pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode> {
+    let profile = ws.require_profile()?;
+    ws.case_by_code(&args.case)?; // an unknown case fails before any request is made
+    let mut policy = NetworkPolicy::default();
+    for entry in &args.allow {
+        policy = policy.allow(entry).map_err(capture_error)?;
+    }
+    let options = CaptureOptions {
+        max_response_bytes: args.max_size_mib.saturating_mul(1024 * 1024),
+        total_timeout: Duration::from_secs(args.timeout.max(1)),
+        accept_invalid_certs: args.insecure,
+        investigator: Some(profile.display_name.clone()),
+        device: Some(ws.device().to_string()),
+        ..CaptureOptions::default()
+    };
+    let scratch = ws.blobs().root().join("tmp");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| Error::internal(format!("cannot start the capture runtime: {e}")))?;
+    let mut failures = 0usize;
+    let mut stdout = std::io::stdout().lock();
+    for url in &args.urls {
+        let captured = runtime.block_on(capture_for_evidence(url, &options, &policy, &scratch));
+        let mut input = match captured {
+            Ok(input) => input,
+            Err(e) => {
+                failures += 1;
+                crate::messages::print_error(&capture_error(e), json);
+                continue;
+            }
+        };
+        input.note = args.note.clone();
+        let item = ws.add_web_capture(&args.case, &input)?;
+        let line = if json {
+            serde_json::json!({
+                "evidence": item,
+                "url": input.url,
+                "final_url": input.final_url,
+                "http_status": input.http_status,
+                "server_ip": input.server_ip,
+                "title": input.title,
+                "partial_reason": input.partial_reason,
+            })
+            .to_string()
+        } else {
+            let partial = input
+                .partial_reason
+                .as_deref()
+                .map(|r| format!("  [MỘT PHẦN: {r}]"))
+                .unwrap_or_default();
+            format!(
+                "đã thu thập  {}  {}  {}{partial}",
+                item.sha256,
+                input.http_status.map_or("-".into(), |s| s.to_string()),
+                input.final_url
+            )
+        };
+        let _ = writeln!(stdout, "{line}");
+        let _ = stdout.flush();
+    }
+    if failures == 0 {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        // Every page that was captured is stored; say the batch was incomplete.
+        Ok(ExitCode::from(crate::messages::EXIT_CAPTURE_FAILED))
+    }
+}
+
+/// Capture failures keep their own stable code in the message; they are bad input from
+/// the user's point of view (a URL that cannot be captured), except for I/O.
+fn capture_error(e: truyvet_capture::Error) -> Error {
+    let code = match e.code {
+        truyvet_capture::ErrorCode::IoError => ErrorCode::IoError,
+        _ => ErrorCode::CaptureFailed,
+    };
+    Error::new(code, format!("{}: {}", e.code.as_str(), e.message))
+}
