@@ -12,6 +12,7 @@ fn main() {
         "custody_log",
         "evidence_add",
         "note_add",
+        "capture_url",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

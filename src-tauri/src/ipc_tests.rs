@@ -52,7 +52,7 @@ fn contract_round_trip() {
 
     let info = invoke(&w, "workspace_info", json!({})).unwrap();
     assert_eq!(info["profile"], Value::Null);
-    assert_eq!(info["schema_version"], 2);
+    assert_eq!(info["schema_version"], truyvet_core::store::migrations::LATEST);
 
     let err = invoke(
         &w,
@@ -187,4 +187,60 @@ fn capability_refuses_what_was_not_granted() {
         "plugin:event|emit",
         json!({"event": "x", "payload": null})
     )));
+}
+
+#[test]
+fn capture_url_stores_a_web_capture_only_where_the_policy_allows() {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("http://{}/shop", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming().flatten() {
+            let mut stream = stream;
+            let mut buf = [0u8; 2048];
+            let _ = stream.read(&mut buf);
+            let body = "<title>Cửa hàng</title><p>Hàng xách tay</p>";
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let state = AppState::open(Ok(dir.path().to_path_buf()));
+    let (_app, w) = app(state);
+    invoke(
+        &w,
+        "profile_save",
+        json!({"profile": {"display_name": "Hồ Văn Nam", "agency": "QLTT", "unit": "",
+                            "province": "CT", "role": "investigator"}}),
+    )
+    .unwrap();
+    let case = invoke(
+        &w,
+        "case_create",
+        json!({"input": {"title": "Hàng xách tay", "origin": "patrol"}}),
+    )
+    .unwrap();
+    let code = case["code"].as_str().unwrap().to_string();
+
+    let refused = invoke(&w, "capture_url", json!({"code": code, "url": url})).unwrap_err();
+    assert_eq!(refused["code"], "capture_failed");
+    assert!(
+        refused["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("policy_refused"),
+        "{refused}"
+    );
+
+    truyvet_core::Workspace::open(dir.path())
+        .unwrap()
+        .set_setting(truyvet_core::settings::CAPTURE_ALLOW, "127.0.0.1")
+        .unwrap();
+    let item = invoke(&w, "capture_url", json!({"code": code, "url": url})).unwrap();
+    assert_eq!(item["kind"], "web_capture");
+    assert_eq!(item["original_filename"], "Cửa hàng");
+    assert_eq!(item["source_path"], url.as_str());
 }

@@ -14,7 +14,12 @@ const PAGE: &str = "<html><head><meta charset=\"utf-8\"><title>Shop Đồng Hồ
 
 /// Serves PAGE to every connection until the test ends; returns the base URL and a
 /// counter of connections served.
-fn serve() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+pub fn serve() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    serve_page(PAGE)
+}
+
+/// Serves `page` as UTF-8 HTML to every connection until the test ends.
+pub fn serve_page(page: &'static str) -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("http://{}/tin-dang/123", listener.local_addr().unwrap());
     let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
@@ -26,8 +31,8 @@ fn serve() -> (String, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
             let mut buf = [0u8; 4096];
             let _ = stream.read(&mut buf);
             let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{PAGE}",
-                PAGE.len()
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{page}",
+                page.len()
             );
             let _ = stream.write_all(response.as_bytes());
         }
@@ -84,7 +89,11 @@ fn captured_page_is_stored_searchable_and_valid_warc() {
     )
     .unwrap();
     let warc_sha = manifest["artifacts"][0]["sha256"].as_str().unwrap();
-    let copy = ws.temp_root().join("capture.warc.gz");
+    warcio_accepts(&ws, warc_sha);
+}
+
+fn warcio_accepts(ws: &TestWorkspace, warc_sha: &str) {
+    let copy = ws.temp_root().join(format!("{warc_sha}.warc.gz"));
     std::fs::copy(ws.blob_path(warc_sha), &copy).unwrap();
     let check = Command::new(warcio())
         .args(["check", "-v"])
@@ -98,6 +107,75 @@ fn captured_page_is_stored_searchable_and_valid_warc() {
         "warcio verified the digests: {said}"
     );
     assert!(!said.contains("digest failed"), "{said}");
+    let index = Command::new(warcio())
+        .arg("index")
+        .arg(&copy)
+        .output()
+        .unwrap();
+    assert!(index.status.success(), "warcio index failed");
+}
+
+const SCRIPTED: &str = "<html><head><meta charset=\"utf-8\"><title>Tin đăng điện thoại</title></head>\
+    <body style=\"background:#c0ffee;height:2400px\"><h1>Điện thoại xách tay</h1><p id=\"x\"></p>\
+    <script>document.getElementById('x').textContent = 'Chèn bởi script: liên hệ chuyển khoản trước';</script>\
+    </body></html>";
+
+#[test]
+fn browser_capture_keeps_screenshot_mhtml_and_rendered_dom() {
+    let ws = TestWorkspace::with_profile();
+    let code = ws.new_case("Điện thoại xách tay");
+    let (url, _) = serve_page(SCRIPTED);
+    let run = ws
+        .run(&[
+            "capture",
+            "--browser",
+            &url,
+            "--case",
+            &code,
+            "--allow",
+            "127.0.0.1",
+        ])
+        .ok();
+    let line = &run.json_lines()[0];
+    assert_eq!(line["title"], "Tin đăng điện thoại");
+    assert_eq!(line["http_status"], 200);
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(ws.blob_path(line["evidence"]["sha256"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    let artifact = |role: &str| -> Vec<u8> {
+        let a = manifest["artifacts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["role"] == role);
+        let a = a.unwrap_or_else(|| panic!("no {role} artifact in {manifest}"));
+        std::fs::read(ws.blob_path(a["sha256"].as_str().unwrap())).unwrap()
+    };
+    let png = artifact("screenshot");
+    assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n");
+    let height = u32::from_be_bytes(png[20..24].try_into().unwrap());
+    assert!(height >= 2400, "a full-page screenshot, {height} px tall");
+    let dom = String::from_utf8(artifact("dom")).unwrap();
+    assert!(
+        dom.contains("Chèn bởi script"),
+        "the DOM is the rendered one"
+    );
+    assert!(!artifact("mhtml").is_empty());
+    let warc = manifest["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["role"] == "warc")
+        .unwrap();
+    warcio_accepts(&ws, warc["sha256"].as_str().unwrap());
+    // Text that only exists after the script ran is searchable, without diacritics.
+    let hits = ws
+        .run(&["search", "chen boi script chuyen khoan"])
+        .ok()
+        .json();
+    assert_eq!(hits.as_array().unwrap().len(), 1, "{hits}");
+    assert_eq!(ws.run(&["verify-workspace"]).ok().json()["ok"], true);
 }
 
 #[test]
@@ -115,4 +193,32 @@ fn loopback_is_refused_before_any_request_unless_allowed() {
         "no connection was made"
     );
     assert_eq!(ws.snapshot(), before, "nothing stored");
+}
+
+#[test]
+fn the_allow_list_setting_lets_an_internal_host_through() {
+    let ws = TestWorkspace::with_profile();
+    let code = ws.new_case("Máy chủ nội bộ");
+    let (url, hits) = serve();
+    ws.run(&["config", "set", "capture.allow", "10.0.0.0/8, 127.0.0.1"])
+        .ok();
+    assert_eq!(
+        ws.run(&["config", "get", "capture.allow"]).ok().json()["capture.allow"],
+        "10.0.0.0/8, 127.0.0.1"
+    );
+    ws.run(&["capture", &url, "--case", &code]).ok();
+    assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    ws.run(&["config", "set", "capture.alow", "x"])
+        .fails_with(3, "invalid_input");
+    ws.run(&["config", "set", "tsa.url", "ftp://tsa"])
+        .fails_with(3, "invalid_input");
+    ws.run(&["config", "set", "capture.allow", ""]).ok();
+    ws.run(&["capture", &url, "--case", &code])
+        .fails_with(6, "capture_failed");
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "refused again once removed"
+    );
 }

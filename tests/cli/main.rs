@@ -13,3 +13,4 @@ mod location;
 mod notes_and_log;
 mod profile;
 mod search;
+mod timestamp;

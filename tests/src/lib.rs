@@ -3,6 +3,9 @@
 //! before/after snapshots of a workspace, a seeded random generator, and a way to run a
 //! command as an unprivileged user (tests often run as root, which no chmod stops).
 
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+pub mod tsa;
+
 use std::collections::BTreeMap;
 use std::ffi::OsStr;
 use std::fmt::Write as _;

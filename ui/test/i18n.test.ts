@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { en } from "../src/lib/i18n/en";
 import { vi } from "../src/lib/i18n/vi";
-import { errorKey, labelFor, translate, translatePlural } from "../src/lib/i18n/catalog";
+import { captureReasonFor, errorKey, labelFor, translate, translatePlural } from "../src/lib/i18n/catalog";
+import { captureReason } from "../src/lib/capture";
 import {
   currentLocale,
   errorText,
@@ -47,7 +48,12 @@ describe("message catalogs", () => {
       ...CASE_ORIGINS.map((v) => `origin.${v}`),
       ...ROLES.map((v) => `role.${v}`),
       ...AGENCY_CODES.map((v) => `agency.${v}`),
-      ...["case_created", "field_edited", "evidence_added", "note_added"].map((v) => `custody.kind.${v}`),
+      ...["case_created", "field_edited", "evidence_added", "note_added", "capture_added", "timestamp_added"].map(
+        (v) => `custody.kind.${v}`,
+      ),
+      ...["final_url", "http_status", "server_ip", "sha256", "partial_reason", "gen_time", "tsa_url"].map(
+        (v) => `custody.field.${v}`,
+      ),
     ];
     for (const key of keys) {
       expect(Object.keys(vi), key).toContain(key);
@@ -145,5 +151,47 @@ describe("language choice", () => {
     localStorage.setItem(LOCALE_STORAGE_KEY, "klingon");
     loadLocale();
     expect(currentLocale()).toBe("vi");
+  });
+});
+
+describe("capture failure reasons", () => {
+  const SUB_CODES = [
+    "invalid_url",
+    "scheme_not_allowed",
+    "policy_refused",
+    "dns_failed",
+    "connect_failed",
+    "connect_timeout",
+    "tls_error",
+    "idle_timeout",
+    "total_timeout",
+    "response_too_large",
+    "too_many_redirects",
+    "disconnected",
+    "malformed_response",
+  ];
+
+  it("reads the sub-code from a capture_failed message only", () => {
+    expect(captureReason({ code: "capture_failed", message: "policy_refused: address 10.0.0.1 is private" })).toBe(
+      "policy_refused",
+    );
+    expect(captureReason({ code: "capture_failed", message: "tls_error: bad certificate" })).toBe("tls_error");
+    expect(captureReason({ code: "capture_failed", message: "something broke" })).toBeNull();
+    expect(captureReason({ code: "capture_failed", message: "" })).toBeNull();
+    expect(captureReason({ code: "io_error", message: "io_error: disk full" })).toBeNull();
+  });
+
+  it("explains every sub-code of the capture crate in both languages", () => {
+    for (const sub of SUB_CODES) {
+      expect(Object.keys(vi), sub).toContain(`capture.reason.${sub}`);
+      expect(captureReasonFor("en", sub)).toBe(en[`capture.reason.${sub}` as keyof typeof en]);
+    }
+    expect(captureReasonFor("vi", "policy_refused")).toContain("chống SSRF");
+    expect(captureReasonFor("en", "policy_refused")).toContain("SSRF protection");
+  });
+
+  it("shows an unknown sub-code raw", () => {
+    expect(captureReasonFor("vi", "quantum_flux")).toBe("Lý do: quantum_flux");
+    expect(captureReasonFor("en", "quantum_flux")).toBe("Reason: quantum_flux");
   });
 });

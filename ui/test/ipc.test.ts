@@ -41,12 +41,16 @@ describe("tauriBackend", () => {
     await tauriBackend.evidenceAdd("QLTT-HN-2026-0001", ["/a.png"]);
     await tauriBackend.caseEdit("C1", { title: "T" });
     await tauriBackend.workspaceVerify();
+    await tauriBackend.captureUrl("C1", "https://a.example/");
+    await tauriBackend.captureUrl("C1", "https://b.example/", true);
     expect(invoke.mock.calls).toEqual([
       ["case_list", { query: "hang gia", status: "draft" }],
       ["case_list", {}],
       ["evidence_add", { code: "QLTT-HN-2026-0001", paths: ["/a.png"] }],
       ["case_edit", { code: "C1", edit: { title: "T" } }],
       ["workspace_verify", undefined],
+      ["capture_url", { code: "C1", url: "https://a.example/" }],
+      ["capture_url", { code: "C1", url: "https://b.example/", insecure: true }],
     ]);
   });
 

@@ -83,6 +83,31 @@ describe("eventLines", () => {
       "size: 3",
       "sha256: ab",
     ]);
+    const sha = "a".repeat(64);
+    const capture = {
+      evidence_id: "e1",
+      sha256: sha,
+      url: "http://x.vn",
+      final_url: "https://x.vn/",
+      http_status: 200,
+      server_ip: "203.0.113.5",
+      partial_reason: null,
+      artifacts: [],
+    };
+    expect(text(eventLines("capture_added", capture))).toEqual([
+      "final_url: https://x.vn/",
+      "http_status: 200",
+      "server_ip: 203.0.113.5",
+      `sha256: ${"a".repeat(16)}…`,
+    ]);
+    expect(text(eventLines("capture_added", { ...capture, partial_reason: "total_timeout: 120 s" })).at(-1)).toBe(
+      "partial_reason: total_timeout: 120 s",
+    );
+    const stamp = { evidence_id: "e1", digest: sha, gen_time: "2026-11-28T07:00:00Z", tsa_url: "https://tsa.example/", token_sha256: sha };
+    expect(text(eventLines("timestamp_added", stamp))).toEqual([
+      "gen_time: 2026-11-28T07:00:00Z",
+      "tsa_url: https://tsa.example/",
+    ]);
     expect(text(eventLines("sealed", { seal: "s" }))).toEqual(["seal: s"]);
   });
 });

@@ -8,6 +8,7 @@
 mod encoding;
 pub mod error;
 pub mod evidence;
+pub mod from_browser;
 pub mod http;
 pub mod page_text;
 pub mod policy;
@@ -16,6 +17,7 @@ pub mod warc;
 
 pub use error::{Error, ErrorCode, Result};
 pub use evidence::capture_for_evidence;
+pub use from_browser::browser_capture_for_evidence;
 pub use http::{CaptureOptions, HttpCapture, capture};
 pub use policy::{NetworkPolicy, Resolve, SystemResolver};
 pub use warc::{Digest, RecordId, WarcWriter, WrittenRecord};

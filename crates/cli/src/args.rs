@@ -51,6 +51,12 @@ pub enum Command {
     /// WARC, hashed, logged and queued for a trusted timestamp. With --json, one JSON
     /// line per page once it is durably stored.
     Capture(CaptureArgs),
+    /// RFC 3161 trusted timestamps of captures.
+    #[command(subcommand)]
+    Timestamp(TimestampCmd),
+    /// Workspace settings: capture.allow, tsa.url, tsa.trust.
+    #[command(subcommand)]
+    Config(ConfigCmd),
     /// Full-text search in captured pages (diacritics ignored, đ read as d).
     Search {
         /// Words that must all appear, e.g. "dong ho gia".
@@ -185,6 +191,10 @@ pub struct CaptureArgs {
     /// and loopback addresses are refused otherwise).
     #[arg(long = "allow", value_name = "HOST|IP|CIDR")]
     pub allow: Vec<String>,
+    /// Capture with Chromium: a full-page screenshot, MHTML, the rendered DOM and every
+    /// network response of the page load (needs Debian's `chromium`).
+    #[arg(long)]
+    pub browser: bool,
     /// Capture even when the server's certificate does not verify (marked as such).
     #[arg(long)]
     pub insecure: bool,
@@ -196,4 +206,28 @@ pub struct CaptureArgs {
     pub timeout: u64,
     #[arg(long)]
     pub note: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigCmd {
+    /// Print a setting (all settings when no key is given).
+    Get { key: Option<String> },
+    /// Change a setting; an empty value removes it.
+    Set { key: String, value: String },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TimestampCmd {
+    /// Ask the configured authority (tsa.url, tsa.trust) to stamp every queued capture
+    /// that is due; what cannot be stamped now stays queued.
+    Run {
+        /// Retry now even where the back-off says to wait.
+        #[arg(long)]
+        now: bool,
+    },
+    /// The timestamp state of each capture of a case.
+    Status {
+        #[arg(long = "case", value_name = "CODE")]
+        case: String,
+    },
 }

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use truyvet_capture::{CaptureOptions, NetworkPolicy, capture_for_evidence};
+use truyvet_capture::{
+    CaptureOptions, NetworkPolicy, browser_capture_for_evidence, capture_for_evidence,
+};
 use truyvet_core::{Error, ErrorCode, Result, Workspace};
 
 use crate::args::CaptureArgs;
@@ -14,7 +16,7 @@ pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode
     let profile = ws.require_profile()?;
     ws.case_by_code(&args.case)?; // an unknown case fails before any request is made
     let mut policy = NetworkPolicy::default();
-    for entry in &args.allow {
+    for entry in ws.capture_allow_list()?.iter().chain(&args.allow) {
         policy = policy.allow(entry).map_err(capture_error)?;
     }
     let options = CaptureOptions {
@@ -33,7 +35,19 @@ pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode
     let mut failures = 0usize;
     let mut stdout = std::io::stdout().lock();
     for url in &args.urls {
-        let captured = runtime.block_on(capture_for_evidence(url, &options, &policy, &scratch));
+        let captured = if args.browser {
+            let browser = truyvet_browser::BrowserOptions::default();
+            runtime.block_on(browser_capture_for_evidence(
+                url,
+                &browser,
+                &policy,
+                &scratch,
+                &profile.display_name,
+                ws.device(),
+            ))
+        } else {
+            runtime.block_on(capture_for_evidence(url, &options, &policy, &scratch))
+        };
         let mut input = match captured {
             Ok(input) => input,
             Err(e) => {
@@ -70,6 +84,18 @@ pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode
         };
         let _ = writeln!(stdout, "{line}");
         let _ = stdout.flush();
+    }
+    drop(stdout);
+    // With an authority configured, stamp right away; offline, the captures stay queued.
+    if ws.setting(truyvet_core::settings::TSA_URL)?.is_some() {
+        match crate::timestamp::stamp_due(ws, false) {
+            Ok(report) if !report.still_pending.is_empty() => eprintln!(
+                "{} bản thu thập đang chờ đóng dấu thời gian (sẽ thử lại: truyvet timestamp run)",
+                report.still_pending.len()
+            ),
+            Ok(_) => {}
+            Err(e) => eprintln!("chưa đóng dấu thời gian: {e}"),
+        }
     }
     if failures == 0 {
         Ok(ExitCode::SUCCESS)

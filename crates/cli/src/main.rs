@@ -4,6 +4,7 @@ mod args;
 mod capture;
 mod messages;
 mod run;
+mod timestamp;
 
 use std::process::ExitCode;
 

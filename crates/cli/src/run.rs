@@ -9,7 +9,9 @@ use truyvet_core::model::{
 };
 use truyvet_core::{AddOptions, CaseFilter, Error, OpenMode, Result, Workspace};
 
-use crate::args::{CaseCmd, Cli, Command, EvidenceCmd, NoteCmd, ProfileCmd};
+use crate::args::{
+    CaseCmd, Cli, Command, ConfigCmd, EvidenceCmd, NoteCmd, ProfileCmd, TimestampCmd,
+};
 use crate::messages::EXIT_VERIFY_FAILED;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -195,6 +197,35 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Capture(args) => crate::capture::run(&mut ws, args, json),
+        Command::Timestamp(TimestampCmd::Run { now }) => crate::timestamp::run(&mut ws, now, json),
+        Command::Timestamp(TimestampCmd::Status { case }) => {
+            crate::timestamp::status(&ws, &case, json)
+        }
+        Command::Config(ConfigCmd::Get { key }) => {
+            let keys: Vec<&str> = match &key {
+                Some(k) => vec![k.as_str()],
+                None => truyvet_core::settings::KNOWN
+                    .iter()
+                    .map(|(k, _)| *k)
+                    .collect(),
+            };
+            let mut values = serde_json::Map::new();
+            for k in keys {
+                values.insert(k.to_string(), ws.setting(k)?.into());
+            }
+            emit(json, &values, || {
+                values
+                    .iter()
+                    .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or("")))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            })
+        }
+        Command::Config(ConfigCmd::Set { key, value }) => {
+            ws.set_setting(&key, &value)?;
+            let shown = serde_json::json!({ "key": key, "value": ws.setting(&key)? });
+            emit(json, &shown, || format!("{key} = {value}"))
+        }
         Command::Search { query, case, limit } => {
             let hits = ws.search(&query, case.as_deref(), limit)?;
             emit(json, &hits, || {
@@ -266,9 +297,13 @@ fn open_mode(command: &Command) -> OpenMode {
         | Command::Case(CaseCmd::List { .. } | CaseCmd::Show { .. })
         | Command::Log { .. }
         | Command::VerifyWorkspace
-        | Command::Search { .. } => OpenMode::ReadOnly,
+        | Command::Search { .. }
+        | Command::Config(ConfigCmd::Get { .. })
+        | Command::Timestamp(TimestampCmd::Status { .. }) => OpenMode::ReadOnly,
         Command::Case(CaseCmd::New(_) | CaseCmd::Edit(_))
         | Command::Capture(_)
+        | Command::Config(ConfigCmd::Set { .. })
+        | Command::Timestamp(TimestampCmd::Run { .. })
         | Command::Evidence(_)
         | Command::Note(_) => OpenMode::Existing,
     }
@@ -282,7 +317,11 @@ fn categories(values: &[String]) -> Result<Vec<ViolationCategory>> {
 }
 
 /// Prints `value` as JSON, or the human text, and reports success.
-fn emit<T: Serialize>(json: bool, value: &T, human: impl FnOnce() -> String) -> Result<ExitCode> {
+pub(crate) fn emit<T: Serialize>(
+    json: bool,
+    value: &T,
+    human: impl FnOnce() -> String,
+) -> Result<ExitCode> {
     let text = if json {
         serde_json::to_string_pretty(value).map_err(Error::from)?
     } else {

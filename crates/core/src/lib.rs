@@ -17,6 +17,7 @@ pub mod fold;
 pub mod model;
 mod notes;
 mod profile;
+pub mod settings;
 pub mod store;
 pub mod time_fmt;
 mod timestamps;

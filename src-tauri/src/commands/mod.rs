@@ -1,6 +1,7 @@
 //! IPC commands. Each one only converts arguments, calls the core and converts the
 //! result; errors cross IPC as `{code, message}` so the UI can pick its own words.
 
+mod capture;
 mod cases;
 mod evidence;
 pub(crate) mod workspace;
@@ -39,6 +40,7 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         cases::custody_log,
         evidence::evidence_add,
         evidence::note_add,
+        capture::capture_url,
     ]
 }
 

@@ -29,6 +29,21 @@ export interface MemoryOptions {
   files?: Record<string, string | Uint8Array>;
   /** Paths that exist but are directories. */
   directories?: string[];
+  /** Virtual web pages for `captureUrl`, keyed by the requested URL (`new URL(…).href`). */
+  pages?: Record<string, MemoryPage>;
+  /** Hosts `captureUrl` may reach although they are internal (the settings' allow-list). */
+  captureAllowList?: string[];
+}
+
+/** What a virtual web server answers; unknown URLs answer 200 with no title. */
+export interface MemoryPage {
+  title?: string;
+  /** Where redirects ended; defaults to the requested URL. */
+  final_url?: string;
+  http_status?: number;
+  server_ip?: string;
+  body?: string;
+  partial_reason?: string;
 }
 
 export interface RecordedCall {
@@ -59,6 +74,26 @@ function fail(code: string, message: string): never {
   throw new BackendError(code, message);
 }
 
+export const CAPTURE_MEDIA_TYPE = "application/vnd.truyvet.capture+json";
+
+/** Loopback, private and link-local hosts the real capture refuses (SSRF policy). */
+export function isInternalHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, "").replace(/\.$/, "");
+  if (h === "localhost" || h.endsWith(".localhost")) return true;
+  if (h === "::1" || h === "::" || /^f[cd][0-9a-f]{2}:/.test(h) || /^fe80:/.test(h)) return true;
+  const v4 = h.match(/^(\d+)\.(\d+)\.\d+\.\d+$/);
+  if (!v4) return false;
+  const [a, b] = [Number(v4[1]), Number(v4[2])];
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b >= 16 && b <= 31) ||
+    (a === 192 && b === 168)
+  );
+}
+
 function basename(path: string): string {
   return path.split(/[\\/]/).pop() ?? path;
 }
@@ -76,11 +111,18 @@ export class MemoryBackend implements Backend {
   private readonly notes: Note[] = [];
   private readonly events: CustodyEvent[] = [];
   private readonly failures = new Map<keyof Backend, AppError>();
+  private readonly pages: Map<string, MemoryPage>;
+  /** Hosts exempt from the internal-address refusal (compared case-insensitively). */
+  captureAllowList: string[];
+  /** While set, `captureUrl` waits for it after its checks (the "network" part), so tests can watch a capture in flight. */
+  captureGate: Promise<unknown> | null = null;
   private tick = 0;
   private nextId = 1;
 
   constructor(options: MemoryOptions = {}) {
     this.profile = options.profile ?? null;
+    this.pages = new Map(Object.entries(options.pages ?? {}));
+    this.captureAllowList = [...(options.captureAllowList ?? [])];
     this.directories = new Set(options.directories ?? []);
     for (const [path, content] of Object.entries(options.files ?? {})) this.addFile(path, content);
   }
@@ -126,7 +168,7 @@ export class MemoryBackend implements Backend {
     const base = {
       seq: (previous?.seq ?? 0) + 1,
       case_id: c.id,
-      actor: this.requireProfile().name,
+      actor: this.requireProfile().display_name,
       at: this.now(),
       kind,
       payload,
@@ -196,7 +238,7 @@ export class MemoryBackend implements Backend {
       status: "draft",
       origin: input.origin,
       created_at: at,
-      created_by: profile.name,
+      created_by: profile.display_name,
       updated_at: at,
     };
     this.cases.push(c);
@@ -256,7 +298,7 @@ export class MemoryBackend implements Backend {
         original_filename: name,
         media_type: MEDIA_TYPES[name.split(".").pop()?.toLowerCase() ?? ""] ?? "application/octet-stream",
         acquired_at: this.now(),
-        acquired_by: profile.name,
+        acquired_by: profile.display_name,
         device: "memory",
         source_path: path,
         note: note ?? null,
@@ -273,12 +315,89 @@ export class MemoryBackend implements Backend {
     return structuredClone(added);
   }
 
+  async captureUrl(code: string, url: string, insecure?: boolean): Promise<EvidenceItem> {
+    this.enter("captureUrl", [code, url, insecure]);
+    const profile = this.requireProfile();
+    const c = this.findCase(code);
+    const refuse = (reason: string): never => fail("capture_failed", reason);
+    let parsed: URL;
+    try {
+      parsed = new URL(url.trim());
+    } catch {
+      return refuse(`invalid_url: cannot parse ${JSON.stringify(url)}`);
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      refuse(`scheme_not_allowed: ${parsed.protocol} is not http or https`);
+    }
+    const host = parsed.hostname.toLowerCase();
+    const allowed = this.captureAllowList.some((entry) => entry.toLowerCase() === host);
+    if (isInternalHost(host) && !allowed) {
+      refuse(`policy_refused: address ${host} is private, loopback or link-local`);
+    }
+    if (host.endsWith(".invalid")) refuse(`dns_failed: ${host} does not resolve`);
+    if (this.captureGate) await this.captureGate;
+
+    const page = this.pages.get(parsed.href) ?? {};
+    const finalUrl = page.final_url ?? parsed.href;
+    const title = page.title?.trim() ?? "";
+    const body = page.body ?? `<html><head><title>${title}</title></head><body></body></html>`;
+    const acquiredAt = this.now();
+    const id = this.id("ev");
+    const manifest = {
+      format: "truyvet.capture.memory/1",
+      evidence_id: id,
+      case_id: c.id,
+      method: "http",
+      url: parsed.href,
+      final_url: finalUrl,
+      title,
+      http_status: page.http_status ?? 200,
+      server_ip: page.server_ip ?? "203.0.113.10",
+      partial_reason: page.partial_reason ?? null,
+      captured_at: acquiredAt,
+      captured_by: profile.display_name,
+      device: "memory",
+      body_sha256: await sha256Hex(new TextEncoder().encode(body)),
+      metadata: { tls_unverified: insecure === true && parsed.protocol === "https:" },
+    };
+    const bytes = new TextEncoder().encode(JSON.stringify(manifest));
+    const item: EvidenceItem = {
+      id,
+      case_id: c.id,
+      kind: "web_capture",
+      sha256: await sha256Hex(bytes),
+      size: bytes.length,
+      original_filename: title || finalUrl,
+      media_type: CAPTURE_MEDIA_TYPE,
+      acquired_at: acquiredAt,
+      acquired_by: profile.display_name,
+      device: "memory",
+      source_path: finalUrl,
+      note: null,
+    };
+    this.evidence.push(item);
+    await this.log(c, "capture_added", {
+      evidence_id: item.id,
+      kind: item.kind,
+      sha256: item.sha256,
+      size: item.size,
+      method: manifest.method,
+      url: manifest.url,
+      final_url: manifest.final_url,
+      http_status: manifest.http_status,
+      server_ip: manifest.server_ip,
+      partial_reason: manifest.partial_reason,
+    });
+    c.updated_at = this.now();
+    return structuredClone(item);
+  }
+
   async noteAdd(code: string, text: string): Promise<Note> {
     this.enter("noteAdd", [code, text]);
     const profile = this.requireProfile();
     const c = this.findCase(code);
     if (!text.trim()) fail("invalid_input", "note is empty");
-    const note: Note = { id: this.id("note"), case_id: c.id, text, author: profile.name, created_at: this.now() };
+    const note: Note = { id: this.id("note"), case_id: c.id, text, author: profile.display_name, created_at: this.now() };
     this.notes.push(note);
     await this.log(c, "note_added", { note_id: note.id });
     c.updated_at = this.now();

@@ -26,6 +26,8 @@ const SUMMARY_KEYS: Record<string, string[]> = {
   case_created: ["code", "title", "violation_categories"],
   evidence_added: ["original_filename", "size", "sha256", "note"],
   note_added: ["text"],
+  capture_added: ["final_url", "http_status", "server_ip", "sha256", "partial_reason"],
+  timestamp_added: ["gen_time", "tsa_url"],
 };
 
 /** One line of an event's details; `key` is translated by the timeline when it can be. */

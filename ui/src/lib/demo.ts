@@ -22,6 +22,12 @@ export async function demoBackend(firstRun: boolean) {
       "/home/canbo/chung-cu/tin-dang-my-pham.png": "demo screenshot bytes",
       "/home/canbo/chung-cu/sao-ke-tai-khoan.pdf": new Uint8Array(1572864).fill(7),
     },
+    pages: {
+      "https://shop.example.vn/p/kem-duong-da": {
+        title: "Kem dưỡng da chính hãng – giảm 70% hôm nay",
+        final_url: "https://shop.example.vn/san-pham/kem-duong-da-chinh-hang-giam-70-phan-tram?ref=fb&utm_source=facebook",
+      },
+    },
   });
   if (!firstRun) {
     const fake = await backend.caseCreate({
@@ -31,6 +37,7 @@ export async function demoBackend(firstRun: boolean) {
       origin: "complaint",
     });
     await backend.evidenceAdd(fake.code, ["/home/canbo/chung-cu/tin-dang-my-pham.png"]);
+    await backend.captureUrl(fake.code, "https://shop.example.vn/p/kem-duong-da");
     await backend.noteAdd(fake.code, "Đối tượng dùng hai tài khoản thanh toán khác nhau.");
     await backend.caseCreate({
       title: "Thuốc lá điện tử nhập lậu bán qua sàn thương mại điện tử",

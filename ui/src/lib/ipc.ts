@@ -35,6 +35,8 @@ export interface Backend {
   noteAdd(code: string, text: string): Promise<Note>;
   custodyLog(code: string): Promise<CustodyEvent[]>;
   workspaceVerify(): Promise<VerifyReport>;
+  /** Captures a web page as evidence (`capture_url`); failures carry `capture_failed`. */
+  captureUrl(code: string, url: string, insecure?: boolean): Promise<EvidenceItem>;
 }
 
 export type FileDropEvent = { type: "enter" | "over" | "leave" } | { type: "drop"; paths: string[] };
@@ -105,6 +107,7 @@ export const tauriBackend: Backend = {
   noteAdd: (code, text) => call("note_add", { code, text }),
   custodyLog: (code) => call("custody_log", { code }),
   workspaceVerify: () => call("workspace_verify"),
+  captureUrl: (code, url, insecure) => call("capture_url", defined({ code, url, insecure })),
 };
 
 export const tauriDesktop: Desktop = {

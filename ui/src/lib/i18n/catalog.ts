@@ -49,3 +49,9 @@ export function labelFor(locale: Locale, prefix: string, value: string): string 
   const key = `${prefix}.${value}`;
   return isMessageKey(key) ? translate(locale, key) : value;
 }
+
+/** Why a capture failed, from its sub-code; sub-codes the catalog lacks are shown raw. */
+export function captureReasonFor(locale: Locale, reason: string): string {
+  const key = `capture.reason.${reason}`;
+  return isMessageKey(key) ? translate(locale, key) : translate(locale, "capture.reason_unknown", { reason });
+}

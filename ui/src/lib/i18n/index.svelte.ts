@@ -2,6 +2,7 @@
 // localStorage, mirrored on <html lang> so fonts and screen readers follow.
 
 import {
+  captureReasonFor,
   DEFAULT_LOCALE,
   errorKey,
   labelFor,
@@ -68,4 +69,8 @@ export function errorText(code: string): string {
 
 export function label(prefix: string, value: string): string {
   return labelFor(state.locale, prefix, value);
+}
+
+export function captureReasonText(reason: string): string {
+  return captureReasonFor(state.locale, reason);
 }

@@ -44,7 +44,7 @@ CREATE TABLE timestamps (
     next_attempt_at TEXT NOT NULL,
     last_error      TEXT,
     tsa_url         TEXT,
-    token           BLOB,          -- DER TimeStampResp, once stamped
+    token           BLOB,          -- DER TimeStampToken (CMS ContentInfo), once stamped
     gen_time        TEXT,          -- the authority's time, once stamped
     stamped_at      TEXT
 ) WITHOUT ROWID;
