@@ -52,7 +52,10 @@ fn contract_round_trip() {
 
     let info = invoke(&w, "workspace_info", json!({})).unwrap();
     assert_eq!(info["profile"], Value::Null);
-    assert_eq!(info["schema_version"], truyvet_core::store::migrations::LATEST);
+    assert_eq!(
+        info["schema_version"],
+        truyvet_core::store::migrations::LATEST
+    );
 
     let err = invoke(
         &w,
