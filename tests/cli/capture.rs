@@ -222,3 +222,58 @@ fn the_allow_list_setting_lets_an_internal_host_through() {
         "refused again once removed"
     );
 }
+
+/// A hostile page asks the browser to reach an address the policy refuses (another
+/// loopback address stands in for the cloud-metadata service or an internal server):
+/// the browser's requests go through the policy proxy, so nothing reaches it.
+#[test]
+fn a_page_cannot_make_the_browser_reach_a_refused_address() {
+    let forbidden = TcpListener::bind("127.0.0.2:0").unwrap();
+    let forbidden_addr = forbidden.local_addr().unwrap();
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = hits.clone();
+    std::thread::spawn(move || {
+        for stream in forbidden.incoming().flatten() {
+            counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            drop(stream);
+        }
+    });
+    let page: &'static str = Box::leak(
+        format!(
+            "<html><head><meta charset=\"utf-8\"><title>Trang độc hại</title></head><body>\
+             <img src=\"http://{forbidden_addr}/latest/meta-data/\">\
+             <script>fetch('http://{forbidden_addr}/exfil').catch(() => {{}});</script>\
+             <p>Ưu đãi lớn</p></body></html>"
+        )
+        .into_boxed_str(),
+    );
+    let ws = TestWorkspace::with_profile();
+    let code = ws.new_case("Trang độc hại");
+    let (url, _) = serve_page(page);
+    let run = ws
+        .run(&[
+            "capture",
+            "--browser",
+            &url,
+            "--case",
+            &code,
+            "--allow",
+            "127.0.0.1",
+        ])
+        .ok();
+    let line = &run.json_lines()[0];
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the refused address was never reached"
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(ws.blob_path(line["evidence"]["sha256"].as_str().unwrap())).unwrap(),
+    )
+    .unwrap();
+    let refused = manifest["metadata"]["refused_by_policy"].to_string();
+    assert!(
+        refused.contains(&forbidden_addr.to_string()),
+        "the refusal is recorded: {refused}"
+    );
+}

@@ -19,6 +19,7 @@ use truyvet_core::{ArtifactInput, CaptureMethod, WebCaptureInput};
 use crate::error::{Error, ErrorCode, Result};
 use crate::evidence::WARC_MEDIA_TYPE;
 use crate::policy::NetworkPolicy;
+use crate::policy_proxy::PolicyProxy;
 use crate::warc::{HttpExchange, RecordId, WarcWriter};
 
 /// Headers that describe the wire form of a body Chromium has already decoded.
@@ -32,11 +33,20 @@ pub async fn browser_capture_for_evidence(
     investigator: &str,
     device: &str,
 ) -> Result<WebCaptureInput> {
-    // The page itself must pass the policy before Chromium is pointed at it.
+    // The page itself must pass the policy before Chromium is pointed at it, and every
+    // request the page then makes goes through the policy proxy.
     policy.check_url(url)?;
-    let page = capture_page(url, browser)
+    let proxy = PolicyProxy::start(policy.clone())
+        .await
+        .map_err(|e| Error::io("starting the policy proxy", &e))?;
+    let mut browser = browser.clone();
+    browser.proxy.server = Some(proxy.url());
+    browser.proxy.bypass_list = Some("<-loopback>".into());
+    let page = capture_page(url, &browser)
         .await
         .map_err(|e| Error::new(ErrorCode::ConnectFailed, format!("browser capture: {e}")))?;
+    let refused = proxy.refused();
+    drop(proxy);
     let warc_bytes = write_warc(&page, scratch, investigator, device)?;
 
     let mut artifacts = vec![ArtifactInput {
@@ -80,7 +90,11 @@ pub async fn browser_capture_for_evidence(
         http_status: page.main_status,
         server_ip: main_exchange(&page).and_then(|e| e.response.as_ref()?.remote_ip.clone()),
         partial_reason,
-        metadata: metadata(&page, investigator, device),
+        metadata: {
+            let mut m = metadata(&page, investigator, device);
+            m["refused_by_policy"] = refused.into();
+            m
+        },
         text: page.visible_text.clone(),
         artifacts,
         note: None,

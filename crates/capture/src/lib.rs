@@ -12,6 +12,7 @@ pub mod from_browser;
 pub mod http;
 pub mod page_text;
 pub mod policy;
+pub mod policy_proxy;
 mod tls;
 pub mod warc;
 
