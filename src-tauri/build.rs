@@ -13,6 +13,9 @@ fn main() {
         "evidence_add",
         "note_add",
         "capture_url",
+        "evidence_detail",
+        "timestamp_list",
+        "timestamp_run",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -176,6 +176,29 @@ fn interfaces_match_what_the_shell_sends() {
         assert_shape("CustodyEvent", &serde_json::to_value(&event).unwrap());
     }
 
+    let capture = ws
+        .add_web_capture(&case.code, &web_capture_input())
+        .unwrap();
+    let detail = serde_json::to_value(
+        crate::commands::detail::EvidenceDetail::of(&ws, &case.code, &capture.id).unwrap(),
+    )
+    .unwrap();
+    assert_shape("EvidenceDetail", &detail);
+    assert_shape("EvidenceItem", &detail["item"]);
+    assert_shape("ArtifactRef", &detail["artifacts"][0]);
+    assert_shape("StampStatus", &detail["timestamp"]);
+    assert_shape("WebCaptureInfo", &detail["capture"]);
+    let plain = serde_json::to_value(
+        crate::commands::detail::EvidenceDetail::of(&ws, &case.code, &added[0].id).unwrap(),
+    )
+    .unwrap();
+    assert_shape("EvidenceDetail", &plain);
+    assert_eq!(plain["timestamp"], Value::Null);
+    assert_eq!(plain["capture"], Value::Null);
+    let run = serde_json::to_value(crate::commands::timestamp::StampRun::example()).unwrap();
+    assert_shape("StampRun", &run);
+    assert_shape("StampPending", &run["still_pending"][0]);
+
     let info = crate::commands::workspace::WorkspaceInfo::of(&ws).unwrap();
     assert_shape("WorkspaceInfo", &serde_json::to_value(&info).unwrap());
 
@@ -196,4 +219,35 @@ fn interfaces_match_what_the_shell_sends() {
     .unwrap();
     assert_shape("AppError", &error);
     assert!(Path::new(&dir.path().join("ws")).exists());
+}
+
+/// A browser capture as the capture crate hands it over: every artifact role the UI shows.
+pub(crate) fn web_capture_input() -> truyvet_core::WebCaptureInput {
+    use truyvet_core::{ArtifactInput, CaptureMethod, WebCaptureInput};
+    let artifact = |role: &str, media_type: &str, bytes: &[u8]| ArtifactInput {
+        role: role.into(),
+        media_type: media_type.into(),
+        bytes: bytes.to_vec(),
+    };
+    WebCaptureInput {
+        method: CaptureMethod::Browser,
+        url: "https://shop.example.vn/p/1".into(),
+        final_url: "https://shop.example.vn/san-pham/1".into(),
+        title: "Đồng hồ".into(),
+        http_status: Some(200),
+        server_ip: Some("203.0.113.9".into()),
+        partial_reason: None,
+        metadata: serde_json::json!({"tool": "test"}),
+        text: Some("Đồng hồ".into()),
+        artifacts: vec![
+            artifact("warc", "application/warc", b"WARC/1.1"),
+            artifact("screenshot", "image/png", b"\x89PNG\r\n\x1a\n"),
+            artifact(
+                "dom",
+                "text/html; charset=utf-8",
+                b"<script>parent.postMessage('x','*')</script><p>trang</p>",
+            ),
+        ],
+        note: None,
+    }
 }

@@ -247,3 +247,72 @@ fn capture_url_stores_a_web_capture_only_where_the_policy_allows() {
     assert_eq!(item["original_filename"], "Cửa hàng");
     assert_eq!(item["source_path"], url.as_str());
 }
+
+#[test]
+fn evidence_detail_and_timestamps_through_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    invoke(
+        &w,
+        "profile_save",
+        json!({"profile": {"display_name": "Đỗ Hải", "agency": "QLTT", "unit": "Đội 2",
+                            "province": "HN", "role": "investigator"}}),
+    )
+    .unwrap();
+    let case = invoke(
+        &w,
+        "case_create",
+        json!({"input": {"title": "Đồng hồ", "origin": "tip"}}),
+    )
+    .unwrap();
+    let code = case["code"].as_str().unwrap().to_string();
+    let item = {
+        let mut ws = truyvet_core::Workspace::open(dir.path()).unwrap();
+        ws.add_web_capture(&code, &crate::contract_tests::web_capture_input())
+            .unwrap()
+    };
+
+    let detail = invoke(
+        &w,
+        "evidence_detail",
+        json!({"code": code, "evidenceId": item.id}),
+    )
+    .unwrap();
+    assert_eq!(detail["item"]["sha256"], item.sha256.as_str());
+    assert_eq!(
+        detail["capture"]["final_url"],
+        "https://shop.example.vn/san-pham/1"
+    );
+    assert_eq!(detail["capture"]["http_status"], 200);
+    assert_eq!(detail["capture"]["server_ip"], "203.0.113.9");
+    assert_eq!(detail["timestamp"]["status"], "pending");
+    let roles: Vec<&str> = detail["artifacts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["role"].as_str().unwrap())
+        .collect();
+    assert_eq!(roles, ["dom", "screenshot", "warc"]);
+
+    let wrong = invoke(
+        &w,
+        "evidence_detail",
+        json!({"code": code, "evidenceId": "nope"}),
+    )
+    .unwrap_err();
+    assert_eq!(wrong["code"], "invalid_input");
+
+    let stamps = invoke(&w, "timestamp_list", json!({"code": code})).unwrap();
+    assert_eq!(stamps[0]["evidence_id"], item.id.as_str());
+    assert_eq!(stamps[0]["status"], "pending");
+
+    // No authority configured: a clear error, the entry stays queued.
+    let err = invoke(&w, "timestamp_run", json!({})).unwrap_err();
+    assert_eq!(err["code"], "invalid_input");
+    assert!(
+        err["message"].as_str().unwrap().contains("tsa.url"),
+        "{err}"
+    );
+    let stamps = invoke(&w, "timestamp_list", json!({"code": code})).unwrap();
+    assert_eq!(stamps[0]["status"], "pending");
+}

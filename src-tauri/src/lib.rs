@@ -2,6 +2,7 @@
 //! the IPC commands. All behaviour lives in `truyvet-core`; `commands/` only translates.
 
 mod commands;
+mod protocols;
 mod state;
 
 use std::path::PathBuf;
@@ -45,6 +46,8 @@ pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R>
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .register_uri_scheme_protocol(protocols::SCREENSHOT_SCHEME, protocols::screenshot)
+        .register_uri_scheme_protocol(protocols::CAPTURE_SCHEME, protocols::capture)
         .invoke_handler(commands::handler())
 }
 

@@ -14,7 +14,7 @@ use truyvet_tests::{Rng, TestWorkspace, sha256_hex};
 const ROUNDS: usize = 50;
 
 /// Kills and reaps the child even when an assertion fails mid-round.
-struct Reaped(Child);
+pub(crate) struct Reaped(pub(crate) Child);
 
 impl Drop for Reaped {
     fn drop(&mut self) {
@@ -51,7 +51,7 @@ fn make_sources(ws: &TestWorkspace, rng: &mut Rng, round: usize) -> Vec<(PathBuf
 }
 
 /// Complete lines only: a line cut off by the kill was never acknowledged.
-fn read_acks(reader: &mut impl BufRead, max: Option<usize>, into: &mut Vec<Value>) {
+pub(crate) fn read_acks(reader: &mut impl BufRead, max: Option<usize>, into: &mut Vec<Value>) {
     let mut line = String::new();
     while max.is_none_or(|m| into.len() < m) {
         line.clear();

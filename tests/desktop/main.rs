@@ -274,3 +274,204 @@ async fn a_corrupt_database_is_reported_and_left_alone() {
         "the damaged file is kept as it was"
     );
 }
+
+/// A loopback HTTP server that answers every request with `body` and counts requests.
+fn serve_counting(body: String) -> (u16, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let hits = std::sync::Arc::new(AtomicUsize::new(0));
+    let counted = hits.clone();
+    std::thread::spawn(move || {
+        for mut stream in listener.incoming().flatten() {
+            counted.fetch_add(1, Ordering::SeqCst);
+            let _ = stream.set_read_timeout(Some(std::time::Duration::from_secs(2)));
+            let mut buf = [0u8; 8192];
+            let _ = stream.read(&mut buf);
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, hits)
+}
+
+/// Captured content is hostile: a page that tries the IPC bridge, navigating the app,
+/// messaging it, posting a form and fetching on loopback is captured with the browser
+/// and shown in the detail view. Nothing reaches Rust, the window stays where it was,
+/// and the frame sends no request anywhere.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hostile_capture_is_shown_inert() {
+    use std::sync::atomic::Ordering;
+    let (trap, trap_hits) = serve_counting(String::new());
+    let page = format!(
+        r#"<!doctype html><html><head><meta charset="utf-8"><title>Đồng hồ giá rẻ</title>
+<noscript><meta http-equiv="refresh" content="0;url=http://127.0.0.1:{trap}/refresh"></noscript>
+</head><body><h1 id="hostile">Đồng hồ Rolex giá 1.200.000đ</h1>
+<form id="f" method="post" action="http://127.0.0.1:{trap}/form"><input name="x" value="1"></form>
+<script>
+(function () {{
+  try {{ window.__TAURI_INTERNALS__.invoke('case_create', {{input: {{title: 'HOSTILE', origin: 'tip', violation_categories: [], product_group: ''}}}}); }} catch (e) {{}}
+  if (window.top === window) return; // what follows only ever fires inside the app
+  try {{ top.location = 'http://127.0.0.1:1/'; }} catch (e) {{}}
+  try {{ parent.postMessage({{cmd: 'case_create'}}, '*'); }} catch (e) {{}}
+  try {{ fetch('http://127.0.0.1:{trap}/fetch', {{mode: 'no-cors'}}); }} catch (e) {{}}
+  try {{ document.getElementById('f').submit(); }} catch (e) {{}}
+}})();
+</script></body></html>"#
+    );
+    let (site, site_hits) = serve_counting(page);
+    let url = format!("http://127.0.0.1:{site}/shop/dong-ho");
+
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    let cli = |args: &[&str]| {
+        let ok = Command::new(built_binary("truyvet"))
+            .arg("--workspace")
+            .arg(&workspace)
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "truyvet {args:?}");
+    };
+    cli(&[
+        "profile",
+        "set",
+        "--display-name",
+        "Ngô Thị Lan",
+        "--agency",
+        "QLTT",
+        "--province",
+        "HN",
+    ]);
+    cli(&["config", "set", "capture.allow", "127.0.0.1"]);
+    let case = cli_json(&workspace, &["case", "new", "--title", "Đồng hồ giả"]);
+    let code = case["code"].as_str().unwrap().to_string();
+
+    let app = App::launch(&workspace).await;
+    app.fill("[data-testid=case-search]", "dong ho").await;
+    app.click(&format!(
+        "[data-testid=case-row][data-code=\"{code}\"] button"
+    ))
+    .await;
+    app.fill("[data-testid=capture-url]", &url).await;
+    app.click("[data-testid=capture-browser]").await;
+    let app_url = app.client.current_url().await.unwrap();
+    app.click("[data-testid=capture-button]").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        use truyvet_desktop_e2e::fantoccini::Locator;
+        if app
+            .client
+            .find(Locator::Css("[data-testid=capture-done]"))
+            .await
+            .is_ok()
+        {
+            break;
+        }
+        if let Ok(banner) = app
+            .client
+            .find(Locator::Css("[data-testid=error-banner]"))
+            .await
+        {
+            panic!("capture failed: {}", banner.text().await.unwrap());
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the browser capture did not finish"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    }
+    let site_after_capture = site_hits.load(Ordering::SeqCst);
+    assert!(site_after_capture >= 1, "the capture fetched the page");
+    assert_eq!(
+        trap_hits.load(Ordering::SeqCst),
+        0,
+        "the page's attacks only fire when framed"
+    );
+    app.find("[data-testid=evidence-stamp][data-status=pending]")
+        .await;
+
+    // The detail view: facts, the screenshot as an image, the page in its frame.
+    app.click("[data-testid=evidence-open]").await;
+    let detail = app.find("[data-testid=evidence-detail]").await;
+    app.wait_text("[data-testid=detail-final-url]", |t| t == url)
+        .await;
+    app.wait_text("[data-testid=detail-http-status]", |t| t == "200")
+        .await;
+    app.wait_text("[data-testid=detail-server-ip]", |t| t == "127.0.0.1")
+        .await;
+    let shown = detail.text().await.unwrap();
+    for role in ["screenshot", "dom", "warc"] {
+        app.find(&format!("[data-testid=detail-artifact][data-role={role}]"))
+            .await;
+    }
+    assert!(shown.contains("Đồng hồ giá rẻ"), "{shown}");
+    app.find("[data-testid=detail-frame]").await;
+    let deadline = std::time::Instant::now() + truyvet_desktop_e2e::UI_TIMEOUT;
+    loop {
+        let width = app
+            .client
+            .execute(
+                "const i = document.querySelector('[data-testid=detail-screenshot]'); \
+                 return i && i.complete ? i.naturalWidth : 0;",
+                vec![],
+            )
+            .await
+            .unwrap();
+        if width.as_u64().unwrap_or(0) > 0 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the screenshot never loaded from the evidence: scheme"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    // Give the hostile page every chance to act.
+    tokio::time::sleep(std::time::Duration::from_secs(3)).await;
+    let frame_sees_ipc = app
+        .client
+        .execute(
+            "const f = document.querySelector('[data-testid=detail-frame]'); \
+             try { return typeof f.contentWindow.__TAURI_INTERNALS__; } catch (e) { return 'blocked'; }",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_ne!(
+        frame_sees_ipc.as_str(),
+        Some("object"),
+        "the captured frame has no IPC bridge"
+    );
+    assert_eq!(
+        app.client.current_url().await.unwrap(),
+        app_url,
+        "the main window did not navigate"
+    );
+    app.find("[data-testid=evidence-detail]").await;
+    if let Some(path) = std::env::var_os("TRUYVET_DETAIL_SCREENSHOT") {
+        app.screenshot(std::path::Path::new(&path)).await;
+    }
+    app.quit().await;
+
+    assert_eq!(
+        trap_hits.load(Ordering::SeqCst),
+        0,
+        "the frame sent no request (form, fetch, refresh)"
+    );
+    assert_eq!(
+        site_hits.load(Ordering::SeqCst),
+        site_after_capture,
+        "showing the capture fetched nothing from the site"
+    );
+    let cases = cli_json(&workspace, &["case", "list"]);
+    assert_eq!(
+        cases.as_array().unwrap().len(),
+        1,
+        "no IPC call created a case: {cases}"
+    );
+}

@@ -38,7 +38,7 @@ describe("web capture", () => {
     await click("capture-button");
 
     await waitFor(() => expect(rows()).toHaveLength(1));
-    expect(backend.calls.find((c) => c.method === "captureUrl")?.args).toEqual([code, LISTING, undefined]);
+    expect(backend.calls.find((c) => c.method === "captureUrl")?.args).toEqual([code, LISTING, undefined, undefined]);
     const row = rows()[0] as HTMLElement;
     expect(row.dataset.kind).toBe("web_capture");
     expect(row.dataset.sha256).toMatch(/^[0-9a-f]{64}$/);
@@ -81,6 +81,7 @@ describe("web capture", () => {
       code,
       "https://khong-tieu-de.example.vn/",
       true,
+      undefined,
     ]);
     expect(screen.getByTestId("evidence-name").textContent).toBe("https://khong-tieu-de.example.vn/");
     expect((screen.getByTestId("capture-insecure") as HTMLInputElement).checked).toBe(false);

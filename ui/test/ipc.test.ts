@@ -3,7 +3,9 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
 
-const { BackendError, tauriBackend, toAppError, UNKNOWN_ERROR_CODE } = await import("../src/lib/ipc");
+const { BackendError, captureFrameUrl, screenshotUrl, tauriBackend, toAppError, UNKNOWN_ERROR_CODE } = await import(
+  "../src/lib/ipc"
+);
 
 describe("toAppError", () => {
   it("keeps the contract shape", () => {
@@ -43,6 +45,10 @@ describe("tauriBackend", () => {
     await tauriBackend.workspaceVerify();
     await tauriBackend.captureUrl("C1", "https://a.example/");
     await tauriBackend.captureUrl("C1", "https://b.example/", true);
+    await tauriBackend.captureUrl("C1", "https://c.example/", undefined, true);
+    await tauriBackend.evidenceDetail("C1", "ev-1");
+    await tauriBackend.timestampList("C1");
+    await tauriBackend.timestampRun();
     expect(invoke.mock.calls).toEqual([
       ["case_list", { query: "hang gia", status: "draft" }],
       ["case_list", {}],
@@ -51,7 +57,17 @@ describe("tauriBackend", () => {
       ["workspace_verify", undefined],
       ["capture_url", { code: "C1", url: "https://a.example/" }],
       ["capture_url", { code: "C1", url: "https://b.example/", insecure: true }],
+      ["capture_url", { code: "C1", url: "https://c.example/", browser: true }],
+      ["evidence_detail", { code: "C1", evidenceId: "ev-1" }],
+      ["timestamp_list", { code: "C1" }],
+      ["timestamp_run", undefined],
     ]);
+  });
+
+  it("points screenshots and captured pages at their own schemes, by evidence id", () => {
+    expect(screenshotUrl("0190-ab")).toBe("evidence://localhost/0190-ab");
+    expect(captureFrameUrl("0190-ab")).toBe("capture://localhost/0190-ab");
+    expect(screenshotUrl("../truyvet.db")).toBe("evidence://localhost/..%2Ftruyvet.db");
   });
 
   it("rejects with a BackendError carrying the code", async () => {

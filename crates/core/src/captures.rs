@@ -77,6 +77,19 @@ pub struct ArtifactRef {
     pub media_type: String,
 }
 
+/// The stored facts of a web capture, as `web_capture_of` reads them back.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct WebCaptureInfo {
+    pub method: String,
+    pub url: String,
+    pub final_url: String,
+    pub title: String,
+    pub http_status: Option<u16>,
+    pub server_ip: Option<String>,
+    pub partial_reason: Option<String>,
+    pub metadata: serde_json::Value,
+}
+
 /// A search hit in captured pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SearchHit {
@@ -219,6 +232,39 @@ impl Workspace {
             })
         })?;
         Ok(rows.collect::<rusqlite::Result<_>>()?)
+    }
+
+    /// What was recorded about a web capture (`None` for plain files).
+    pub fn web_capture_of(&self, evidence_id: &str) -> Result<Option<WebCaptureInfo>> {
+        use rusqlite::OptionalExtension;
+        let row = self
+            .conn
+            .query_row(
+                "SELECT method, url, final_url, title, http_status, server_ip, partial_reason, metadata
+                 FROM web_captures WHERE evidence_id = ?1",
+                [evidence_id],
+                |r| {
+                    Ok((
+                        WebCaptureInfo {
+                            method: r.get(0)?,
+                            url: r.get(1)?,
+                            final_url: r.get(2)?,
+                            title: r.get(3)?,
+                            http_status: r.get(4)?,
+                            server_ip: r.get(5)?,
+                            partial_reason: r.get(6)?,
+                            metadata: serde_json::Value::Null,
+                        },
+                        r.get::<_, String>(7)?,
+                    ))
+                },
+            )
+            .optional()?;
+        row.map(|(mut info, metadata)| {
+            info.metadata = serde_json::from_str(&metadata)?;
+            Ok(info)
+        })
+        .transpose()
     }
 
     /// Full-text search over captured pages, diacritics ignored and đ read as d; every

@@ -27,7 +27,7 @@ mod workspace;
 
 pub use captures::{
     ArtifactInput, ArtifactRef, CaptureMethod, MANIFEST_FORMAT, MANIFEST_MEDIA_TYPE, SearchHit,
-    WebCaptureInput,
+    WebCaptureInfo, WebCaptureInput,
 };
 pub use cases::CaseFilter;
 pub use custody::CustodyEvent;

@@ -3,7 +3,9 @@
 
 mod capture;
 mod cases;
+pub(crate) mod detail;
 mod evidence;
+pub(crate) mod timestamp;
 pub(crate) mod workspace;
 
 use serde::Serialize;
@@ -41,6 +43,9 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         evidence::evidence_add,
         evidence::note_add,
         capture::capture_url,
+        detail::evidence_detail,
+        detail::timestamp_list,
+        timestamp::timestamp_run,
     ]
 }
 

@@ -12,14 +12,19 @@ import type {
   CaseEdit,
   CaseFilter,
   CaseSummary,
+  ArtifactRef,
   CustodyEvent,
+  EvidenceDetail,
   EvidenceItem,
   NewCase,
   Note,
   Problem,
   Profile,
   ProfileInput,
+  StampRun,
+  StampStatus,
   VerifyReport,
+  WebCaptureInfo,
   WorkspaceInfo,
 } from "./types";
 
@@ -33,6 +38,8 @@ export interface MemoryOptions {
   pages?: Record<string, MemoryPage>;
   /** Hosts `captureUrl` may reach although they are internal (the settings' allow-list). */
   captureAllowList?: string[];
+  /** URL of the virtual timestamp authority; absent: `timestampRun` says none is configured. */
+  tsaUrl?: string | null;
 }
 
 /** What a virtual web server answers; unknown URLs answer 200 with no title. */
@@ -112,6 +119,11 @@ export class MemoryBackend implements Backend {
   private readonly events: CustodyEvent[] = [];
   private readonly failures = new Map<keyof Backend, AppError>();
   private readonly pages: Map<string, MemoryPage>;
+  private readonly artifacts = new Map<string, ArtifactRef[]>();
+  private readonly captures = new Map<string, WebCaptureInfo>();
+  private readonly stamps = new Map<string, StampStatus>();
+  /** The virtual timestamp authority; `null` when none is configured. */
+  tsaUrl: string | null;
   /** Hosts exempt from the internal-address refusal (compared case-insensitively). */
   captureAllowList: string[];
   /** While set, `captureUrl` waits for it after its checks (the "network" part), so tests can watch a capture in flight. */
@@ -123,6 +135,7 @@ export class MemoryBackend implements Backend {
     this.profile = options.profile ?? null;
     this.pages = new Map(Object.entries(options.pages ?? {}));
     this.captureAllowList = [...(options.captureAllowList ?? [])];
+    this.tsaUrl = options.tsaUrl ?? null;
     this.directories = new Set(options.directories ?? []);
     for (const [path, content] of Object.entries(options.files ?? {})) this.addFile(path, content);
   }
@@ -315,8 +328,8 @@ export class MemoryBackend implements Backend {
     return structuredClone(added);
   }
 
-  async captureUrl(code: string, url: string, insecure?: boolean): Promise<EvidenceItem> {
-    this.enter("captureUrl", [code, url, insecure]);
+  async captureUrl(code: string, url: string, insecure?: boolean, browser?: boolean): Promise<EvidenceItem> {
+    this.enter("captureUrl", [code, url, insecure, browser]);
     const profile = this.requireProfile();
     const c = this.findCase(code);
     const refuse = (reason: string): never => fail("capture_failed", reason);
@@ -376,6 +389,35 @@ export class MemoryBackend implements Backend {
       note: null,
     };
     this.evidence.push(item);
+    const parts: [string, string, string][] = [["warc", "application/warc", `WARC/1.1 ${body}`]];
+    if (browser) {
+      parts.push(["dom", "text/html; charset=utf-8", body], ["screenshot", "image/png", `PNG ${finalUrl}`]);
+    }
+    const artifacts: ArtifactRef[] = [];
+    for (const [role, media_type, content] of parts) {
+      const data = new TextEncoder().encode(content);
+      artifacts.push({ role, media_type, size: data.length, sha256: await sha256Hex(data) });
+    }
+    this.artifacts.set(id, artifacts.sort((a, b) => a.role.localeCompare(b.role)));
+    this.captures.set(id, {
+      method: browser ? "browser" : "http",
+      url: manifest.url,
+      final_url: finalUrl,
+      title,
+      http_status: manifest.http_status,
+      server_ip: manifest.server_ip,
+      partial_reason: manifest.partial_reason,
+      metadata: manifest.metadata,
+    });
+    this.stamps.set(id, {
+      evidence_id: id,
+      digest: item.sha256,
+      status: "pending",
+      attempts: 0,
+      last_error: null,
+      tsa_url: null,
+      gen_time: null,
+    });
     await this.log(c, "capture_added", {
       evidence_id: item.id,
       kind: item.kind,
@@ -390,6 +432,47 @@ export class MemoryBackend implements Backend {
     });
     c.updated_at = this.now();
     return structuredClone(item);
+  }
+
+  async evidenceDetail(code: string, evidenceId: string): Promise<EvidenceDetail> {
+    this.enter("evidenceDetail", [code, evidenceId]);
+    const c = this.findCase(code);
+    const item =
+      this.evidence.find((e) => e.case_id === c.id && e.id === evidenceId) ??
+      fail("invalid_input", `case ${code} has no evidence ${evidenceId}`);
+    return structuredClone({
+      item,
+      artifacts: this.artifacts.get(item.id) ?? [],
+      timestamp: this.stamps.get(item.id) ?? null,
+      capture: this.captures.get(item.id) ?? null,
+    });
+  }
+
+  async timestampList(code: string): Promise<StampStatus[]> {
+    this.enter("timestampList", [code]);
+    const c = this.findCase(code);
+    return structuredClone(
+      this.evidence.flatMap((e) => {
+        const stamp = e.case_id === c.id ? this.stamps.get(e.id) : undefined;
+        return stamp ? [stamp] : [];
+      }),
+    );
+  }
+
+  async timestampRun(): Promise<StampRun> {
+    this.enter("timestampRun", []);
+    const url = this.tsaUrl ?? fail("invalid_input", "no timestamp authority is configured");
+    const run: StampRun = { stamped: [], still_pending: [] };
+    for (const stamp of this.stamps.values()) {
+      if (stamp.status !== "pending") continue;
+      stamp.attempts += 1;
+      stamp.status = "stamped";
+      stamp.tsa_url = url;
+      stamp.gen_time = this.now();
+      stamp.last_error = null;
+      run.stamped.push(stamp.evidence_id);
+    }
+    return structuredClone(run);
   }
 
   async noteAdd(code: string, text: string): Promise<Note> {

@@ -14,11 +14,14 @@ import type {
   CaseFilter,
   CaseSummary,
   CustodyEvent,
+  EvidenceDetail,
   EvidenceItem,
   NewCase,
   Note,
   Profile,
   ProfileInput,
+  StampRun,
+  StampStatus,
   VerifyReport,
   WorkspaceInfo,
 } from "./types";
@@ -36,7 +39,30 @@ export interface Backend {
   custodyLog(code: string): Promise<CustodyEvent[]>;
   workspaceVerify(): Promise<VerifyReport>;
   /** Captures a web page as evidence (`capture_url`); failures carry `capture_failed`. */
-  captureUrl(code: string, url: string, insecure?: boolean): Promise<EvidenceItem>;
+  captureUrl(code: string, url: string, insecure?: boolean, browser?: boolean): Promise<EvidenceItem>;
+  /** One evidence item with its artifacts, capture facts and timestamp (`evidence_detail`). */
+  evidenceDetail(code: string, evidenceId: string): Promise<EvidenceDetail>;
+  /** The timestamp status of each evidence item of a case that has one (`timestamp_list`). */
+  timestampList(code: string): Promise<StampStatus[]>;
+  /** Stamps every due entry against the configured authority (`timestamp_run`). */
+  timestampRun(): Promise<StampRun>;
+}
+
+/** Where the shell serves a capture's screenshot (an image, never app content). */
+export function screenshotUrl(evidenceId: string): string {
+  return schemeUrl("evidence", evidenceId);
+}
+
+/** Where the shell serves a capture's rendered HTML, for a sandboxed frame only. */
+export function captureFrameUrl(evidenceId: string): string {
+  return schemeUrl("capture", evidenceId);
+}
+
+/** Custom schemes are `scheme://localhost/…` on Linux and macOS, `http://scheme.localhost/…` on Windows. */
+function schemeUrl(scheme: string, evidenceId: string): string {
+  const windows = typeof navigator !== "undefined" && /Windows/.test(navigator.userAgent);
+  const base = windows ? `http://${scheme}.localhost` : `${scheme}://localhost`;
+  return `${base}/${encodeURIComponent(evidenceId)}`;
 }
 
 export type FileDropEvent = { type: "enter" | "over" | "leave" } | { type: "drop"; paths: string[] };
@@ -107,7 +133,10 @@ export const tauriBackend: Backend = {
   noteAdd: (code, text) => call("note_add", { code, text }),
   custodyLog: (code) => call("custody_log", { code }),
   workspaceVerify: () => call("workspace_verify"),
-  captureUrl: (code, url, insecure) => call("capture_url", defined({ code, url, insecure })),
+  captureUrl: (code, url, insecure, browser) => call("capture_url", defined({ code, url, insecure, browser })),
+  evidenceDetail: (code, evidenceId) => call("evidence_detail", { code, evidenceId }),
+  timestampList: (code) => call("timestamp_list", { code }),
+  timestampRun: () => call("timestamp_run"),
 };
 
 export const tauriDesktop: Desktop = {

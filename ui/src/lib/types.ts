@@ -147,6 +147,57 @@ export interface VerifyReport {
   problems: Problem[];
 }
 
+/** One stored part of a web capture (`warc`, `screenshot`, `mhtml`, `dom`, …). */
+export interface ArtifactRef {
+  role: string;
+  sha256: string;
+  size: number;
+  media_type: string;
+}
+
+export type StampState = "pending" | "stamped" | "failed";
+
+/** The RFC 3161 timestamp of an evidence item's digest. */
+export interface StampStatus {
+  evidence_id: string;
+  digest: string;
+  status: StampState;
+  attempts: number;
+  last_error: string | null;
+  tsa_url: string | null;
+  gen_time: string | null;
+}
+
+/** What was recorded about a web capture. */
+export interface WebCaptureInfo {
+  method: "http" | "browser";
+  url: string;
+  final_url: string;
+  title: string;
+  http_status: number | null;
+  server_ip: string | null;
+  partial_reason: string | null;
+  metadata: Record<string, unknown>;
+}
+
+export interface EvidenceDetail {
+  item: EvidenceItem;
+  artifacts: ArtifactRef[];
+  timestamp: StampStatus | null;
+  capture: WebCaptureInfo | null;
+}
+
+export interface StampPending {
+  evidence_id: string;
+  error: string;
+}
+
+/** What one `timestamp_run` did. */
+export interface StampRun {
+  stamped: string[];
+  still_pending: StampPending[];
+}
+
 export interface AppError {
   code: string;
   message: string;
