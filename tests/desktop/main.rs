@@ -431,6 +431,19 @@ async fn a_hostile_capture_is_shown_inert() {
         );
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
+    // The frame shows the captured page (served from the capture: scheme)…
+    app.client.enter_frame(0).await.unwrap();
+    let heading = app.find("#hostile").await.text().await.unwrap();
+    assert!(heading.contains("Rolex"), "{heading}");
+    // …where no script of the app's origin exists (and WebDriver may not even run one).
+    if let Ok(seen) = app
+        .client
+        .execute("return typeof window.__TAURI_INTERNALS__;", vec![])
+        .await
+    {
+        assert_eq!(seen.as_str(), Some("undefined"), "IPC inside the frame");
+    }
+    app.client.enter_parent_frame().await.unwrap();
     // Give the hostile page every chance to act.
     tokio::time::sleep(std::time::Duration::from_secs(3)).await;
     let frame_sees_ipc = app
@@ -474,4 +487,75 @@ async fn a_hostile_capture_is_shown_inert() {
         1,
         "no IPC call created a case: {cases}"
     );
+}
+
+/// A capture made in the app is stamped by the configured authority (a local `openssl
+/// ts`): in the background after the capture and from the "Đóng dấu thời gian" button,
+/// and the table and the detail view say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn captures_are_timestamped_from_the_app() {
+    use truyvet_tests::tsa::{TestCa, TsaFiles, TsaServer, TsaSpec};
+    let (site, _) =
+        serve_counting("<title>Thuốc lá ngoại</title><p>Giá sỉ 50.000đ một bao</p>".into());
+    let url = format!("http://127.0.0.1:{site}/thuoc-la");
+    let pki = tempfile::tempdir().unwrap();
+    let ca = TestCa::root(pki.path(), "ca", "TruyVet Test Root");
+    let server = TsaServer::start(TsaFiles::new(&ca, "tsa", &TsaSpec::rsa()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    let cli = |args: &[&str]| {
+        let ok = Command::new(built_binary("truyvet"))
+            .arg("--workspace")
+            .arg(&workspace)
+            .args(args)
+            .status()
+            .unwrap();
+        assert!(ok.success(), "truyvet {args:?}");
+    };
+    cli(&[
+        "profile",
+        "set",
+        "--display-name",
+        "Phan Văn Đức",
+        "--agency",
+        "QLTT",
+        "--province",
+        "HP",
+    ]);
+    cli(&["config", "set", "capture.allow", "127.0.0.1"]);
+    cli(&["config", "set", "tsa.url", &server.url()]);
+    cli(&[
+        "config",
+        "set",
+        "tsa.trust",
+        ca.pem_path().to_str().unwrap(),
+    ]);
+    let case = cli_json(&workspace, &["case", "new", "--title", "Thuốc lá lậu"]);
+    let code = case["code"].as_str().unwrap().to_string();
+
+    let app = App::launch(&workspace).await;
+    app.fill("[data-testid=case-search]", "thuoc la").await;
+    app.click(&format!(
+        "[data-testid=case-row][data-code=\"{code}\"] button"
+    ))
+    .await;
+    app.fill("[data-testid=capture-url]", &url).await;
+    app.click("[data-testid=capture-button]").await;
+    app.find("[data-testid=capture-done]").await;
+    app.click("[data-testid=timestamp-run]").await;
+    app.find("[data-testid=timestamp-run-result]").await;
+    app.find("[data-testid=evidence-stamp][data-status=stamped]")
+        .await;
+    app.click("[data-testid=evidence-open]").await;
+    let authority = server.url();
+    app.wait_text("[data-testid=detail-stamp][data-status=stamped]", |t| {
+        t.contains(&authority)
+    })
+    .await;
+    app.quit().await;
+
+    let status = cli_json(&workspace, &["timestamp", "status", "--case", &code]);
+    assert_eq!(status[0]["status"], "stamped", "{status}");
+    assert_eq!(status[0]["tsa_url"], authority.as_str());
 }
