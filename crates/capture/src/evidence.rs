@@ -3,11 +3,9 @@
 //! text for search, the capture metadata). Shared by the CLI and the desktop app so
 //! both store captures the same way.
 
-use std::path::Path;
-
 use truyvet_core::{ArtifactInput, CaptureMethod, WebCaptureInput};
 
-use crate::error::{Error, ErrorCode, Result};
+use crate::error::Result;
 use crate::http::{CaptureOptions, capture};
 use crate::page_text::html_title_and_text;
 use crate::policy::NetworkPolicy;
@@ -15,16 +13,15 @@ use crate::warc::WarcWriter;
 
 pub const WARC_MEDIA_TYPE: &str = "application/warc";
 
-/// Captures `url` and returns what to store. `scratch` is a folder on the workspace's
-/// disk for the WARC while it is written; the file is removed once read back.
+/// Captures `url` and returns what to store.
 pub async fn capture_for_evidence(
     url: &str,
     options: &CaptureOptions,
     policy: &NetworkPolicy,
-    scratch: &Path,
 ) -> Result<WebCaptureInput> {
-    let path = scratch.join(format!("capture-{}.warc.gz", uuid::Uuid::new_v4()));
-    let mut warc = WarcWriter::create(&path)?;
+    // The WARC is built in memory (it is bounded by the response-size limit) and made
+    // durable once, by the blob store.
+    let mut warc = WarcWriter::in_memory(url);
     let operator = options.investigator.clone().unwrap_or_default();
     let device = options.device.clone().unwrap_or_default();
     warc.write_warcinfo(&[
@@ -38,17 +35,7 @@ pub async fn capture_for_evidence(
         ("description", "TruyVết web evidence capture"),
     ])?;
     let captured = capture(url, options, policy, &mut warc).await?;
-    let finished = warc.finish()?;
-    let bytes =
-        std::fs::read(&finished.path).map_err(|e| Error::io("reading the finished WARC", &e));
-    let _ = std::fs::remove_file(&finished.path);
-    let bytes = bytes?;
-    if bytes.len() as u64 != finished.size {
-        return Err(Error::new(
-            ErrorCode::IoError,
-            "the WARC changed while it was read back",
-        ));
-    }
+    let (bytes, warc_sha256) = warc.finish_in_memory()?;
 
     let is_html = captured
         .content_type
@@ -65,7 +52,7 @@ pub async fn capture_for_evidence(
     let mut metadata = captured.metadata.clone();
     if let Some(object) = metadata.as_object_mut() {
         object.insert("tls_unverified".into(), captured.tls_unverified.into());
-        object.insert("warc_sha256".into(), finished.sha256.hex().into());
+        object.insert("warc_sha256".into(), warc_sha256.hex().into());
     }
     Ok(WebCaptureInput {
         method: CaptureMethod::Http,

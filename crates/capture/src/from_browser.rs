@@ -8,7 +8,6 @@
 //! `Content-Length` of the bytes actually stored; the originals are kept under an
 //! `X-TruyVet-Orig-` prefix. Byte-exact wire capture is what `http::capture` is for.
 
-use std::path::Path;
 use std::time::SystemTime;
 
 use serde_json::json;
@@ -29,7 +28,6 @@ pub async fn browser_capture_for_evidence(
     url: &str,
     browser: &BrowserOptions,
     policy: &NetworkPolicy,
-    scratch: &Path,
     investigator: &str,
     device: &str,
 ) -> Result<WebCaptureInput> {
@@ -47,7 +45,7 @@ pub async fn browser_capture_for_evidence(
         .map_err(|e| Error::new(ErrorCode::ConnectFailed, format!("browser capture: {e}")))?;
     let refused = proxy.refused();
     drop(proxy);
-    let warc_bytes = write_warc(&page, scratch, investigator, device)?;
+    let warc_bytes = write_warc(&page, investigator, device)?;
 
     let mut artifacts = vec![ArtifactInput {
         role: "warc".into(),
@@ -137,14 +135,9 @@ fn utc(t: SystemTime) -> String {
     truyvet_core::time_fmt::format_utc(OffsetDateTime::from(t))
 }
 
-fn write_warc(
-    page: &PageCapture,
-    scratch: &Path,
-    investigator: &str,
-    device: &str,
-) -> Result<Vec<u8>> {
-    let path = scratch.join(format!("browser-{}.warc.gz", uuid::Uuid::new_v4()));
-    let mut warc = WarcWriter::create(&path)?;
+fn write_warc(page: &PageCapture, investigator: &str, device: &str) -> Result<Vec<u8>> {
+    // Built in memory; the blob store makes it durable.
+    let mut warc = WarcWriter::in_memory(&page.final_url);
     warc.write_warcinfo(&[
         ("format", "WARC File Format 1.1"),
         ("operator", investigator),
@@ -217,11 +210,7 @@ fn write_warc(
         )?;
     }
     warc.write_metadata_json(page_uri, None, &metadata(page, investigator, device))?;
-    let finished = warc.finish()?;
-    let bytes =
-        std::fs::read(&finished.path).map_err(|e| Error::io("reading the finished WARC", &e));
-    let _ = std::fs::remove_file(&finished.path);
-    bytes
+    Ok(warc.finish_in_memory()?.0)
 }
 
 fn request_head(exchange: &NetworkExchange) -> String {

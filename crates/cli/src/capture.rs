@@ -27,7 +27,6 @@ pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode
         device: Some(ws.device().to_string()),
         ..CaptureOptions::default()
     };
-    let scratch = ws.blobs().root().join("tmp");
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -41,12 +40,11 @@ pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode
                 url,
                 &browser,
                 &policy,
-                &scratch,
                 &profile.display_name,
                 ws.device(),
             ))
         } else {
-            runtime.block_on(capture_for_evidence(url, &options, &policy, &scratch))
+            runtime.block_on(capture_for_evidence(url, &options, &policy))
         };
         let mut input = match captured {
             Ok(input) => input,

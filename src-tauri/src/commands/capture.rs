@@ -24,7 +24,7 @@ pub async fn capture_url(
     browser: Option<bool>,
 ) -> CmdResult<EvidenceItem> {
     let ws = state.workspace()?;
-    let (options, policy, scratch) = {
+    let (options, policy) = {
         let ws = lock(&ws)?;
         let profile = ws.require_profile()?;
         ws.case_by_code(&code)?;
@@ -39,7 +39,7 @@ pub async fn capture_url(
             device: Some(ws.device().to_string()),
             ..CaptureOptions::default()
         };
-        (options, policy, ws.blobs().root().join("tmp"))
+        (options, policy)
     };
     let captured = if browser.unwrap_or(false) {
         // The DevTools client is not `Send`: it runs on a blocking thread of its own.
@@ -50,7 +50,6 @@ pub async fn capture_url(
                 &url,
                 &truyvet_browser::BrowserOptions::default(),
                 &policy,
-                &scratch,
                 &investigator,
                 &device,
             ))
@@ -58,7 +57,7 @@ pub async fn capture_url(
         .await
         .map_err(|e| AppError::from(Error::internal(format!("browser capture failed: {e}"))))?
     } else {
-        capture_for_evidence(&url, &options, &policy, &scratch).await
+        capture_for_evidence(&url, &options, &policy).await
     };
     let input = captured.map_err(capture_error)?;
     let stored = ws.clone();
