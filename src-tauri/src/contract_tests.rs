@@ -195,7 +195,14 @@ fn interfaces_match_what_the_shell_sends() {
     assert_shape("EvidenceDetail", &plain);
     assert_eq!(plain["timestamp"], Value::Null);
     assert_eq!(plain["capture"], Value::Null);
-    let run = serde_json::to_value(crate::commands::timestamp::StampRun::example()).unwrap();
+    let run = serde_json::to_value(truyvet_capture::stamping::StampRun {
+        stamped: vec!["a".into()],
+        still_pending: vec![truyvet_capture::stamping::StampPending {
+            evidence_id: "b".into(),
+            error: "transport: offline".into(),
+        }],
+    })
+    .unwrap();
     assert_shape("StampRun", &run);
     assert_shape("StampPending", &run["still_pending"][0]);
 

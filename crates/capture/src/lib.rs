@@ -13,6 +13,7 @@ pub mod http;
 pub mod page_text;
 pub mod policy;
 pub mod policy_proxy;
+pub mod stamping;
 mod tls;
 pub mod warc;
 
