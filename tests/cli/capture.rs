@@ -115,6 +115,20 @@ fn warcio_accepts(ws: &TestWorkspace, warc_sha: &str) {
     assert!(index.status.success(), "warcio index failed");
 }
 
+/// `truyvet capture --browser URL --case CODE`, loopback allowed; must succeed.
+fn capture_with_browser(ws: &TestWorkspace, url: &str, code: &str) -> truyvet_tests::Run {
+    ws.run(&[
+        "capture",
+        "--browser",
+        url,
+        "--case",
+        code,
+        "--allow",
+        "127.0.0.1",
+    ])
+    .ok()
+}
+
 const SCRIPTED: &str = "<html><head><meta charset=\"utf-8\"><title>Tin đăng điện thoại</title></head>\
     <body style=\"background:#c0ffee;height:2400px\"><h1>Điện thoại xách tay</h1><p id=\"x\"></p>\
     <script>document.getElementById('x').textContent = 'Chèn bởi script: liên hệ chuyển khoản trước';</script>\
@@ -125,17 +139,7 @@ fn browser_capture_keeps_screenshot_mhtml_and_rendered_dom() {
     let ws = TestWorkspace::with_profile();
     let code = ws.new_case("Điện thoại xách tay");
     let (url, _) = serve_page(SCRIPTED);
-    let run = ws
-        .run(&[
-            "capture",
-            "--browser",
-            &url,
-            "--case",
-            &code,
-            "--allow",
-            "127.0.0.1",
-        ])
-        .ok();
+    let run = capture_with_browser(&ws, &url, &code);
     let line = &run.json_lines()[0];
     assert_eq!(line["title"], "Tin đăng điện thoại");
     assert_eq!(line["http_status"], 200);
@@ -250,17 +254,7 @@ fn a_page_cannot_make_the_browser_reach_a_refused_address() {
     let ws = TestWorkspace::with_profile();
     let code = ws.new_case("Trang độc hại");
     let (url, _) = serve_page(page);
-    let run = ws
-        .run(&[
-            "capture",
-            "--browser",
-            &url,
-            "--case",
-            &code,
-            "--allow",
-            "127.0.0.1",
-        ])
-        .ok();
+    let run = capture_with_browser(&ws, &url, &code);
     let line = &run.json_lines()[0];
     assert_eq!(
         hits.load(std::sync::atomic::Ordering::SeqCst),

@@ -9,6 +9,17 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 use truyvet_desktop_e2e::{App, built_binary};
 
+/// Runs `truyvet` on `workspace` for its effect; any failure fails the test.
+fn cli_ok(workspace: &std::path::Path, args: &[&str]) {
+    let ok = Command::new(built_binary("truyvet"))
+        .arg("--workspace")
+        .arg(workspace)
+        .args(args)
+        .status()
+        .expect("run truyvet");
+    assert!(ok.success(), "truyvet {args:?}");
+}
+
 fn cli_json(workspace: &std::path::Path, args: &[&str]) -> serde_json::Value {
     let out = Command::new(built_binary("truyvet"))
         .arg("--workspace")
@@ -328,15 +339,7 @@ async fn a_hostile_capture_is_shown_inert() {
 
     let dir = tempfile::tempdir().unwrap();
     let workspace = dir.path().join("workspace");
-    let cli = |args: &[&str]| {
-        let ok = Command::new(built_binary("truyvet"))
-            .arg("--workspace")
-            .arg(&workspace)
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(ok.success(), "truyvet {args:?}");
-    };
+    let cli = |args: &[&str]| cli_ok(&workspace, args);
     cli(&[
         "profile",
         "set",
@@ -504,15 +507,7 @@ async fn captures_are_timestamped_from_the_app() {
 
     let dir = tempfile::tempdir().unwrap();
     let workspace = dir.path().join("workspace");
-    let cli = |args: &[&str]| {
-        let ok = Command::new(built_binary("truyvet"))
-            .arg("--workspace")
-            .arg(&workspace)
-            .args(args)
-            .status()
-            .unwrap();
-        assert!(ok.success(), "truyvet {args:?}");
-    };
+    let cli = |args: &[&str]| cli_ok(&workspace, args);
     cli(&[
         "profile",
         "set",
