@@ -45,7 +45,19 @@ pub async fn browser_capture_for_evidence(
         .map_err(|e| Error::new(ErrorCode::ConnectFailed, format!("browser capture: {e}")))?;
     let refused = proxy.refused();
     drop(proxy);
-    let warc_bytes = write_warc(&page, investigator, device)?;
+    evidence_from_page(&page, refused, investigator, device)
+}
+
+/// What the workspace stores for a page Chromium loaded through the policy proxy (a
+/// headless capture, or a page visited in the capture browser). `refused` lists the
+/// requests of the page the policy refused; it goes into the metadata.
+pub fn evidence_from_page(
+    page: &PageCapture,
+    refused: Vec<String>,
+    investigator: &str,
+    device: &str,
+) -> Result<WebCaptureInput> {
+    let warc_bytes = write_warc(page, investigator, device)?;
 
     let mut artifacts = vec![ArtifactInput {
         role: "warc".into(),
@@ -86,10 +98,10 @@ pub async fn browser_capture_for_evidence(
         final_url: page.final_url.clone(),
         title: page.title.clone(),
         http_status: page.main_status,
-        server_ip: main_exchange(&page).and_then(|e| e.response.as_ref()?.remote_ip.clone()),
+        server_ip: main_exchange(page).and_then(|e| e.response.as_ref()?.remote_ip.clone()),
         partial_reason,
         metadata: {
-            let mut m = metadata(&page, investigator, device);
+            let mut m = metadata(page, investigator, device);
             m["refused_by_policy"] = refused.into();
             m
         },

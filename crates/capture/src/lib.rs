@@ -19,7 +19,7 @@ pub mod warc;
 
 pub use error::{Error, ErrorCode, Result};
 pub use evidence::capture_for_evidence;
-pub use from_browser::browser_capture_for_evidence;
+pub use from_browser::{browser_capture_for_evidence, evidence_from_page};
 pub use http::{CaptureOptions, HttpCapture, capture};
 pub use policy::{NetworkPolicy, Resolve, SystemResolver};
 pub use warc::{Digest, RecordId, WarcWriter, WrittenRecord};
