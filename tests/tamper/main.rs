@@ -8,6 +8,7 @@
 mod blobs;
 mod custody;
 mod evidence;
+mod timestamps;
 
 use serde_json::Value;
 use truyvet_tests::{PROBLEM_FIELDS, TestWorkspace, assert_fields};

@@ -7,7 +7,7 @@ use serde::Serialize;
 use truyvet_core::model::{
     CaseEdit, CaseOrigin, CaseStatus, NewCase, ProfileInput, Role, ViolationCategory,
 };
-use truyvet_core::{AddOptions, CaseFilter, Error, OpenMode, Result, Workspace};
+use truyvet_core::{AddOptions, CaseFilter, Error, OpenMode, Result, TimestampChain, Workspace};
 
 use crate::args::{
     CaseCmd, Cli, Command, ConfigCmd, EvidenceCmd, NoteCmd, ProfileCmd, TimestampCmd,
@@ -250,6 +250,18 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     report.blobs_checked,
                     report.bytes_hashed
                 );
+                if report.timestamps_checked > 0 {
+                    out.push_str(&format!(
+                        "\n{} dấu thời gian RFC 3161 đã xác minh lại",
+                        report.timestamps_checked
+                    ));
+                    if report.timestamp_chain == TimestampChain::NotChecked {
+                        out.push_str(
+                            "; chuỗi chứng thư chưa đối chiếu với gốc tin cậy \
+                             (not checked against a trust anchor: truyvet config set tsa.trust FILE.pem)",
+                        );
+                    }
+                }
                 if report.orphan_blobs > 0 {
                     out.push_str(&format!(
                         "\n{} blob không được tham chiếu (vô hại)",

@@ -23,6 +23,7 @@ pub mod time_fmt;
 mod timestamps;
 mod verify;
 mod verify_captures;
+mod verify_timestamps;
 mod workspace;
 
 pub use captures::{
@@ -34,7 +35,7 @@ pub use custody::CustodyEvent;
 pub use error::{Error, ErrorCode, Result};
 pub use evidence::AddOptions;
 pub use timestamps::{PendingStamp, StampStatus};
-pub use verify::{Problem, VerifyReport};
+pub use verify::{Problem, TimestampChain, VerifyReport};
 pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, OpenMode, Workspace};
 
 /// The version recorded in exports and shown in the app.

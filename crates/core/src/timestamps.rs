@@ -84,7 +84,7 @@ impl Workspace {
             .optional()?)
     }
 
-    /// The stored token (DER `TimeStampResp`) of a stamped item.
+    /// The stored token (DER `TimeStampToken`, a CMS `ContentInfo`) of a stamped item.
     pub fn timestamp_token(&self, evidence_id: &str) -> Result<Option<Vec<u8>>> {
         Ok(self
             .conn

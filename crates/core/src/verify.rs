@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::blob::{BlobCheck, BlobStore};
 use crate::custody::{self, ChainFault, kind};
 use crate::error::Result;
+use crate::verify_timestamps::LoggedStamp;
 use crate::workspace::Workspace;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -16,7 +17,11 @@ pub struct Problem {
     /// Stable kind: `database_integrity`, `event_hash_mismatch`, `event_chain_broken`,
     /// `event_seq_gap`, `case_without_log`, `blob_missing`, `blob_mismatch`,
     /// `blob_unreadable`, `evidence_size_mismatch`, `evidence_not_logged`,
-    /// `logged_evidence_missing`, `note_not_logged`, `logged_note_missing`.
+    /// `logged_evidence_missing`, `note_not_logged`, `logged_note_missing`,
+    /// `manifest_mismatch`; for RFC 3161 tokens (`verify_timestamps.rs`):
+    /// `timestamp_invalid`, `timestamp_digest_mismatch`, `timestamp_untrusted`,
+    /// `timestamp_time_mismatch`, `timestamp_not_logged`, `logged_timestamp_missing`,
+    /// `timestamp_trust_unreadable`.
     pub kind: String,
     pub case_code: Option<String>,
     pub sha256: Option<String>,
@@ -34,7 +39,23 @@ pub struct VerifyReport {
     pub bytes_hashed: u64,
     /// Blobs on disk that no evidence references (left by an interrupted add); harmless.
     pub orphan_blobs: u64,
+    /// Stamped RFC 3161 tokens verified again.
+    pub timestamps_checked: u64,
+    /// Whether the tokens' certificate chains were checked against a trust anchor.
+    pub timestamp_chain: TimestampChain,
     pub problems: Vec<Problem>,
+}
+
+/// How far verification could follow a timestamp token's certificate chain.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TimestampChain {
+    /// Each chain was checked against the anchors configured in `tsa.trust`.
+    TrustAnchor,
+    /// No anchors are configured (or they could not be read): signatures and imprints
+    /// were checked, but not who issued the authority's certificate.
+    #[default]
+    NotChecked,
 }
 
 struct EvidenceRow {
@@ -104,6 +125,7 @@ impl Workspace {
         // Custody chains, and what they say was added.
         let mut logged_evidence: BTreeMap<String, (String, String)> = BTreeMap::new();
         let mut logged_notes: BTreeSet<(String, String)> = BTreeSet::new();
+        let mut logged_stamps: BTreeMap<String, LoggedStamp> = BTreeMap::new();
         for (case_id, code) in &cases {
             report.cases_checked += 1;
             let events = custody::raw_events(&self.conn, case_id)?;
@@ -161,6 +183,17 @@ impl Workspace {
                     kind::NOTE_ADDED => {
                         logged_notes.insert((case_id.clone(), field("note_id")));
                     }
+                    kind::TIMESTAMP_ADDED => {
+                        logged_stamps.insert(
+                            field("evidence_id"),
+                            LoggedStamp {
+                                case_id: case_id.clone(),
+                                seq: e.seq,
+                                token_sha256: field("token_sha256"),
+                                gen_time: field("gen_time"),
+                            },
+                        );
+                    }
                     _ => {}
                 }
             }
@@ -197,6 +230,10 @@ impl Workspace {
             }
         }
         problems.extend(self.verify_artifacts(&mut blobs, &code_of)?);
+        let stamps = self.verify_timestamps(&code_of, logged_stamps)?;
+        report.timestamps_checked = stamps.checked;
+        report.timestamp_chain = stamps.chain;
+        problems.extend(stamps.problems);
         for (evidence_id, (case_id, sha)) in logged_evidence {
             problems.push(problem(
                 "logged_evidence_missing",

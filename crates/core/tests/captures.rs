@@ -246,5 +246,9 @@ fn timestamp_queue_stamps_once_and_logs_it() {
         )
         .is_err()
     );
-    assert!(ws.verify().unwrap().ok);
+    // Stored as final, but these bytes are no RFC 3161 token: verification says so.
+    let report = ws.verify().unwrap();
+    let kinds: Vec<&str> = report.problems.iter().map(|p| p.kind.as_str()).collect();
+    assert_eq!(kinds, ["timestamp_invalid"], "{report:#?}");
+    assert_eq!(report.timestamps_checked, 1);
 }

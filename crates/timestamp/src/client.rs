@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use crate::error::{Error, Result};
 use crate::request::{Digest, TimestampRequest, build_request};
-use crate::verify::{Expectation, TrustAnchors, VerifiedTimestamp, verify_response};
+use crate::verify::{Expectation, Stamp, TrustAnchors, verify_response};
 
 /// Where and how to ask for timestamps.
 #[derive(Clone, Debug)]
@@ -33,15 +33,6 @@ impl ClientConfig {
             max_response_bytes: 256 * 1024,
         }
     }
-}
-
-/// A token fresh from the authority, already verified.
-#[derive(Clone, Debug, Eq, PartialEq)]
-pub struct Stamp {
-    /// DER of the `TimeStampToken` (CMS `ContentInfo`): what to store with the evidence.
-    pub token_der: Vec<u8>,
-    /// What the token proves.
-    pub verified: VerifiedTimestamp,
 }
 
 /// A client for one timestamp authority.

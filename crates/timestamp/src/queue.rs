@@ -2,7 +2,7 @@
 //!
 //! Storage-agnostic on purpose: the core keeps one row per digest (its table, its
 //! transactions) and uses these pure functions to compute the next state. Only
-//! [`attempt`] touches the network, through a [`TsaClient`].
+//! [`attempt`] touches the network, through a `TsaClient` (feature `client`).
 //!
 //! ```text
 //! enqueue ──▶ Pending{attempts: 0, next_attempt_at: now}
@@ -28,9 +28,11 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use crate::client::{Stamp, TsaClient};
+#[cfg(feature = "client")]
+use crate::client::TsaClient;
 use crate::error::Error;
 use crate::request::Digest;
+use crate::verify::Stamp;
 
 /// How to retry.
 #[derive(Clone, Copy, Debug, Eq, PartialEq)]
@@ -188,6 +190,7 @@ fn attempts_of(state: &QueueState) -> u32 {
 
 /// Try to stamp a pending entry now. Entries that are not pending, or not due yet, are
 /// returned unchanged (no request is sent).
+#[cfg(feature = "client")]
 pub async fn attempt(
     client: &TsaClient,
     state: QueueState,
