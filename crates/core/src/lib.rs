@@ -10,10 +10,16 @@ mod macros;
 pub mod blob;
 mod captures;
 mod cases;
+mod crosscase;
 pub mod custody;
+mod entities;
+mod entity_log;
 pub mod error;
 mod evidence;
+mod exclusions;
 pub mod fold;
+pub mod identifiers;
+mod links;
 pub mod model;
 mod notes;
 mod profile;
@@ -31,9 +37,17 @@ pub use captures::{
     WebCaptureInfo, WebCaptureInput,
 };
 pub use cases::CaseFilter;
+pub use crosscase::{CrossCaseHit, Occurrence};
 pub use custody::CustodyEvent;
+pub use entities::{
+    Entity, EntityKind, EntityState, IdentifierHit, NewEntity, SuggestOutcome, entity_kind_for,
+    event_kind,
+};
 pub use error::{Error, ErrorCode, Result};
 pub use evidence::AddOptions;
+pub use exclusions::{Exclusion, ExclusionSource};
+pub use identifiers::IdKind;
+pub use links::{Link, LinkKind, NewLink};
 pub use timestamps::{PendingStamp, StampStatus};
 pub use verify::{Problem, TimestampChain, VerifyReport};
 pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, OpenMode, Workspace};

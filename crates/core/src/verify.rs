@@ -230,6 +230,7 @@ impl Workspace {
             }
         }
         problems.extend(self.verify_artifacts(&mut blobs, &code_of)?);
+        problems.extend(self.verify_entities()?);
         let stamps = self.verify_timestamps(&code_of, logged_stamps)?;
         report.timestamps_checked = stamps.checked;
         report.timestamp_chain = stamps.chain;

@@ -17,6 +17,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0003_web_captures",
         include_str!("migrations/0003_web_captures.sql"),
     ),
+    (
+        "0004_entities",
+        include_str!("migrations/0004_entities.sql"),
+    ),
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
