@@ -16,6 +16,12 @@ fn main() {
         "evidence_detail",
         "timestamp_list",
         "timestamp_run",
+        "browser_open",
+        "browser_status",
+        "browser_set_paused",
+        "browser_capture_now",
+        "browser_navigate",
+        "browser_close",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -120,10 +120,85 @@ fn string_unions_match_the_rust_enums() {
         const_list("VIOLATION_CATEGORIES"),
         names(ViolationCategory::ALL, ViolationCategory::as_str)
     );
-    assert_eq!(
-        const_list("ERROR_CODES"),
-        names(ErrorCode::ALL, ErrorCode::as_str)
+    let mut codes = names(ErrorCode::ALL, ErrorCode::as_str);
+    codes.extend(names(
+        crate::capture_browser::BrowserErrorCode::ALL,
+        crate::capture_browser::BrowserErrorCode::as_str,
+    ));
+    assert_eq!(const_list("ERROR_CODES"), codes);
+    use crate::events::BrowserEventKind as K;
+    let kinds = [K::Visited, K::Captured, K::Failed, K::Closed];
+    let kinds: Vec<String> = kinds
+        .iter()
+        .map(|k| {
+            serde_json::to_value(k)
+                .unwrap()
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(const_list("CAPTURE_BROWSER_EVENT_KINDS"), kinds);
+}
+
+/// The capture browser's status and event payloads, in every shape they are sent.
+#[test]
+fn capture_browser_shapes_match() {
+    use crate::events::{BrowserEventKind, CaptureBrowserEvent, EvidenceStamped};
+    let dir = tempfile::tempdir().unwrap();
+    let browser = crate::CaptureBrowser::new(truyvet_browser::BrowserOptions::default());
+    assert_shape(
+        "BrowserStatus",
+        &serde_json::to_value(browser.status()).unwrap(),
     );
+    let mut ws = Workspace::open(dir.path().join("ws")).unwrap();
+    ws.save_profile(&ProfileInput {
+        display_name: "Vũ Minh".into(),
+        agency: "HQ".into(),
+        unit: "Chi cục 1".into(),
+        province: "HP".into(),
+        role: Role::Investigator,
+    })
+    .unwrap();
+    let case = ws
+        .create_case(&NewCase {
+            title: "Đồng hồ".into(),
+            ..NewCase::default()
+        })
+        .unwrap();
+    let item = ws
+        .add_web_capture(&case.code, &web_capture_input())
+        .unwrap();
+    let event = |kind, url: Option<&str>| CaptureBrowserEvent {
+        kind,
+        case_code: case.code.clone(),
+        url: url.map(str::to_string),
+        evidence: None,
+        error: None,
+    };
+    let mut captured = event(BrowserEventKind::Captured, Some("https://shop.example.vn/"));
+    captured.evidence = Some(item.clone());
+    let mut failed = event(BrowserEventKind::Failed, Some("http://10.0.0.1/"));
+    failed.error = Some(crate::commands::AppError::with_code("capture_failed", "x"));
+    for sent in [
+        captured,
+        failed,
+        event(BrowserEventKind::Visited, Some("https://shop.example.vn/")),
+        event(BrowserEventKind::Closed, None),
+    ] {
+        let value = serde_json::to_value(&sent).unwrap();
+        assert_shape("CaptureBrowserEvent", &value);
+        if let Some(evidence) = value.get("evidence") {
+            assert_shape("EvidenceItem", evidence);
+        }
+        if let Some(error) = value.get("error") {
+            assert_shape("AppError", error);
+        }
+    }
+    let stamped = EvidenceStamped {
+        evidence_id: item.id,
+    };
+    assert_shape("EvidenceStamped", &serde_json::to_value(stamped).unwrap());
 }
 
 #[test]

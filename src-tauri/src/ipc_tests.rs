@@ -8,15 +8,23 @@ use tauri::test::{INVOKE_KEY, get_ipc_response, mock_builder};
 use tauri::webview::InvokeRequest;
 use tauri::{App, WebviewWindow, WebviewWindowBuilder};
 
-use crate::{AppState, configure};
+use crate::{AppState, CaptureBrowser, configure_with};
 
-fn app(
-    state: AppState,
-) -> (
+type MockApp = (
     App<tauri::test::MockRuntime>,
     WebviewWindow<tauri::test::MockRuntime>,
-) {
-    let app = configure(mock_builder(), state)
+);
+
+fn app(state: AppState) -> MockApp {
+    app_with(
+        state,
+        CaptureBrowser::new(truyvet_browser::BrowserOptions::default()),
+    )
+}
+
+/// The app on the mock runtime with the real configuration, capabilities and commands.
+pub(crate) fn app_with(state: AppState, browser: CaptureBrowser) -> MockApp {
+    let app = configure_with(mock_builder(), state, browser)
         .build(tauri::generate_context!())
         .expect("mock app");
     let window = WebviewWindowBuilder::new(&app, "main", Default::default())
@@ -25,7 +33,7 @@ fn app(
     (app, window)
 }
 
-fn invoke(
+pub(crate) fn invoke(
     window: &WebviewWindow<tauri::test::MockRuntime>,
     cmd: &str,
     args: Value,
@@ -168,7 +176,7 @@ fn second_window_on_a_workspace_reports_it_in_use() {
 #[test]
 fn capability_refuses_what_was_not_granted() {
     let dir = tempfile::tempdir().unwrap();
-    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    let (app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
     // The window may open files, never pick a save location or show native message
     // boxes; the ACL refuses those before any plugin code runs.
     let denied = |r: Result<Value, Value>| {
@@ -190,6 +198,21 @@ fn capability_refuses_what_was_not_granted() {
         "plugin:event|emit",
         json!({"event": "x", "payload": null})
     )));
+    // The capture browser's commands, like every command, belong to the main window only.
+    assert!(invoke(&w, "browser_status", json!({})).is_ok());
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("second window");
+    for cmd in [
+        "browser_open",
+        "browser_status",
+        "browser_set_paused",
+        "browser_capture_now",
+        "browser_navigate",
+        "browser_close",
+    ] {
+        assert!(denied(invoke(&other, cmd, json!({}))), "{cmd}");
+    }
 }
 
 #[test]

@@ -1,15 +1,18 @@
 //! The desktop shell: opens the workspace, holds the single-instance lock and registers
 //! the IPC commands. All behaviour lives in `truyvet-core`; `commands/` only translates.
 
+mod capture_browser;
 mod commands;
+mod events;
 mod protocols;
 mod state;
 
 use std::path::PathBuf;
 
-use tauri::{Builder, Runtime};
+use tauri::{Builder, Manager, RunEvent, Runtime};
 use truyvet_core::Workspace;
 
+pub use capture_browser::CaptureBrowser;
 pub use state::AppState;
 
 /// Where the app's workspace is: `--workspace DIR` on the command line, then
@@ -38,19 +41,41 @@ pub fn run() {
 
 /// The app on any runtime, so tests can drive it with Tauri's mock runtime.
 pub fn run_app<R: Runtime>(builder: Builder<R>, state: AppState) -> tauri::Result<()> {
-    configure(builder, state).run(tauri::generate_context!())
+    let app = configure(builder, state).build(tauri::generate_context!())?;
+    app.run(|handle, event| {
+        if let RunEvent::Exit = event {
+            // Closing the app closes the capture browser (and stores what it took).
+            handle
+                .state::<CaptureBrowser>()
+                .close(commands::browser::CLOSE_WAIT);
+        }
+    });
+    Ok(())
 }
 
 /// Plugins, state and commands: everything but the context and the event loop.
 pub fn configure<R: Runtime>(builder: Builder<R>, state: AppState) -> Builder<R> {
+    let browser = CaptureBrowser::new(truyvet_browser::BrowserOptions::default());
+    configure_with(builder, state, browser)
+}
+
+/// [`configure`] with a given capture browser (tests choose its Chromium and display).
+pub fn configure_with<R: Runtime>(
+    builder: Builder<R>,
+    state: AppState,
+    browser: CaptureBrowser,
+) -> Builder<R> {
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .manage(browser)
         .register_uri_scheme_protocol(protocols::SCREENSHOT_SCHEME, protocols::screenshot)
         .register_uri_scheme_protocol(protocols::CAPTURE_SCHEME, protocols::capture)
         .invoke_handler(commands::handler())
 }
 
+#[cfg(test)]
+mod browser_tests;
 #[cfg(test)]
 mod contract_tests;
 #[cfg(test)]

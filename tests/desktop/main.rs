@@ -9,6 +9,8 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 use truyvet_desktop_e2e::{App, built_binary};
 
+mod capture_browser;
+
 /// Runs `truyvet` on `workspace` for its effect; any failure fails the test.
 fn cli_ok(workspace: &std::path::Path, args: &[&str]) {
     let ok = Command::new(built_binary("truyvet"))
@@ -553,4 +555,70 @@ async fn captures_are_timestamped_from_the_app() {
     let status = cli_json(&workspace, &["timestamp", "status", "--case", &code]);
     assert_eq!(status[0]["status"], "stamped", "{status}");
     assert_eq!(status[0]["tsa_url"], authority.as_str());
+}
+
+/// A timestamp stored in the background after a capture shows up in the open detail
+/// view and the evidence table by itself (`evidence-stamped`), without a click: the
+/// authority only starts answering once the detail already shows "pending".
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_background_timestamp_shows_up_by_itself() {
+    use truyvet_tests::tsa::{TestCa, TsaFiles, TsaServer, TsaSpec};
+    let (site, _) = serve_counting("<title>Rượu ngoại</title><p>Giá 300.000đ</p>".into());
+    let url = format!("http://127.0.0.1:{site}/ruou");
+    let pki = tempfile::tempdir().unwrap();
+    let ca = TestCa::root(pki.path(), "ca", "TruyVet Test Root");
+    // Bound but not answering yet: the background run's request waits in the queue.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let authority = format!("http://{}/tsa", listener.local_addr().unwrap());
+
+    let dir = tempfile::tempdir().unwrap();
+    let workspace = dir.path().join("workspace");
+    let cli = |args: &[&str]| cli_ok(&workspace, args);
+    cli(&[
+        "profile",
+        "set",
+        "--display-name",
+        "Trịnh Văn Hùng",
+        "--agency",
+        "QLTT",
+        "--province",
+        "HN",
+    ]);
+    cli(&["config", "set", "capture.allow", "127.0.0.1"]);
+    cli(&["config", "set", "tsa.url", &authority]);
+    cli(&[
+        "config",
+        "set",
+        "tsa.trust",
+        ca.pem_path().to_str().unwrap(),
+    ]);
+    let case = cli_json(&workspace, &["case", "new", "--title", "Rượu giả"]);
+    let code = case["code"].as_str().unwrap().to_string();
+
+    let app = App::launch(&workspace).await;
+    app.fill("[data-testid=case-search]", "ruou").await;
+    app.click(&format!(
+        "[data-testid=case-row][data-code=\"{code}\"] button"
+    ))
+    .await;
+    app.fill("[data-testid=capture-url]", &url).await;
+    app.click("[data-testid=capture-button]").await;
+    app.find("[data-testid=capture-done]").await;
+    app.click("[data-testid=evidence-open]").await;
+    app.find("[data-testid=detail-stamp][data-status=pending]")
+        .await;
+
+    let server = TsaServer::serve(listener, TsaFiles::new(&ca, "tsa", &TsaSpec::rsa()));
+    app.wait_text("[data-testid=detail-stamp][data-status=stamped]", |t| {
+        t.contains(&authority)
+    })
+    .await;
+    app.find("[data-testid=evidence-stamp][data-status=stamped]")
+        .await;
+    app.quit().await;
+    assert_eq!(
+        server.requests.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "one background request, nothing clicked"
+    );
 }

@@ -2,6 +2,8 @@ import { beforeEach, describe, expect, it, vi } from "vitest";
 
 const invoke = vi.fn();
 vi.mock("@tauri-apps/api/core", () => ({ invoke: (...args: unknown[]) => invoke(...args) }));
+const listen = vi.fn();
+vi.mock("@tauri-apps/api/event", () => ({ listen: (...args: unknown[]) => listen(...args) }));
 
 const { BackendError, captureFrameUrl, screenshotUrl, tauriBackend, toAppError, UNKNOWN_ERROR_CODE } = await import(
   "../src/lib/ipc"
@@ -62,6 +64,42 @@ describe("tauriBackend", () => {
       ["timestamp_list", { code: "C1" }],
       ["timestamp_run", undefined],
     ]);
+  });
+
+  it("calls the capture browser's commands", async () => {
+    invoke.mockResolvedValue(null);
+    await tauriBackend.browserOpen("C1");
+    await tauriBackend.browserStatus();
+    await tauriBackend.browserSetPaused(true);
+    await tauriBackend.browserCaptureNow();
+    await tauriBackend.browserNavigate("https://a.example/");
+    await tauriBackend.browserClose();
+    expect(invoke.mock.calls).toEqual([
+      ["browser_open", { code: "C1" }],
+      ["browser_status", undefined],
+      ["browser_set_paused", { paused: true }],
+      ["browser_capture_now", undefined],
+      ["browser_navigate", { url: "https://a.example/" }],
+      ["browser_close", undefined],
+    ]);
+  });
+
+  it("listens to the shell's events by name and hands on their payloads", async () => {
+    const unlisten = vi.fn();
+    listen.mockReset();
+    listen.mockResolvedValue(unlisten);
+    const browser = vi.fn();
+    const stamped = vi.fn();
+    const stopBrowser = await tauriBackend.onCaptureBrowser(browser);
+    await tauriBackend.onEvidenceStamped(stamped);
+    expect(listen.mock.calls.map((c) => c[0])).toEqual(["capture-browser", "evidence-stamped"]);
+    const payload = { kind: "visited", case_code: "C1", url: "https://a.example/" };
+    listen.mock.calls[0]?.[1]({ event: "capture-browser", id: 1, payload });
+    listen.mock.calls[1]?.[1]({ event: "evidence-stamped", id: 2, payload: { evidence_id: "ev-1" } });
+    expect(browser).toHaveBeenCalledWith(payload);
+    expect(stamped).toHaveBeenCalledWith({ evidence_id: "ev-1" });
+    stopBrowser();
+    expect(unlisten).toHaveBeenCalledOnce();
   });
 
   it("points screenshots and captured pages at their own schemes, by evidence id", () => {

@@ -60,6 +60,9 @@ struct Inner {
     /// The tab of the latest visit: what "capture now" captures.
     current: Mutex<Option<String>>,
     paused: AtomicBool,
+    /// Held for the whole of each snapshot, automatic or "capture now": two snapshots of
+    /// one page would scroll it and resize its viewport at the same time.
+    capturing: tokio::sync::Mutex<()>,
     events: mpsc::UnboundedSender<SessionEvent>,
 }
 
@@ -110,6 +113,7 @@ pub async fn launch_visible(profile_dir: &Path, opts: &BrowserOptions) -> Result
         tabs: Mutex::new(HashMap::new()),
         current: Mutex::new(None),
         paused: AtomicBool::new(false),
+        capturing: tokio::sync::Mutex::new(()),
         events: events_tx,
     });
     let (visits_tx, visits_rx) = mpsc::unbounded_channel();
@@ -246,7 +250,10 @@ async fn handle_visits(inner: Arc<Inner>, mut visits: mpsc::UnboundedReceiver<Vi
         };
         // One capture at a time, in visit order: the investigator sees them in order,
         // and two snapshots never scroll the same page at once.
-        let result = tab.capture_current(Some(&visit.url), &inner.opts).await;
+        let result = {
+            let _one = inner.capturing.lock().await;
+            tab.capture_current(Some(&visit.url), &inner.opts).await
+        };
         let _ = inner.events.send(SessionEvent::Captured {
             visit,
             result: Box::new(result),
@@ -289,6 +296,7 @@ impl BrowserSession {
             .get(&target)
             .cloned()
             .ok_or(Error::NoPage)?;
+        let _one = self.inner.capturing.lock().await;
         tab.capture_current(None, &self.inner.opts).await
     }
 

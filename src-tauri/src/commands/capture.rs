@@ -5,18 +5,20 @@
 
 use std::time::Duration;
 
-use tauri::State;
+use tauri::{AppHandle, Runtime, State};
 use truyvet_capture::{
     CaptureOptions, NetworkPolicy, browser_capture_for_evidence, capture_for_evidence,
 };
 use truyvet_core::model::EvidenceItem;
-use truyvet_core::{Error, ErrorCode};
+use truyvet_core::{Error, ErrorCode, Workspace};
 
 use super::{AppError, CmdResult, blocking};
+use crate::events::Notifier;
 use crate::state::{AppState, lock};
 
 #[tauri::command]
-pub async fn capture_url(
+pub async fn capture_url<R: Runtime>(
+    app: AppHandle<R>,
     state: State<'_, AppState>,
     code: String,
     url: String,
@@ -28,10 +30,7 @@ pub async fn capture_url(
         let ws = lock(&ws)?;
         let profile = ws.require_profile()?;
         ws.case_by_code(&code)?;
-        let mut policy = NetworkPolicy::default();
-        for entry in ws.capture_allow_list()? {
-            policy = policy.allow(&entry).map_err(capture_error)?;
-        }
+        let policy = network_policy(&ws)?;
         let options = CaptureOptions {
             total_timeout: Duration::from_secs(120),
             accept_invalid_certs: insecure.unwrap_or(false),
@@ -62,14 +61,20 @@ pub async fn capture_url(
     let input = captured.map_err(capture_error)?;
     let stored = ws.clone();
     let item = blocking(move || lock(&stored)?.add_web_capture(&code, &input)).await?;
-    tauri::async_runtime::spawn(async move {
-        // Offline or unconfigured: the entry stays queued for the next run.
-        let _ = super::timestamp::stamp_due(&ws).await;
-    });
+    super::timestamp::stamp_in_background(ws, Notifier::for_app(app));
     Ok(item)
 }
 
-fn capture_error(e: truyvet_capture::Error) -> AppError {
+/// The network policy with the workspace's allow-list (`capture.allow`).
+pub(crate) fn network_policy(ws: &Workspace) -> CmdResult<NetworkPolicy> {
+    let mut policy = NetworkPolicy::default();
+    for entry in ws.capture_allow_list()? {
+        policy = policy.allow(&entry).map_err(capture_error)?;
+    }
+    Ok(policy)
+}
+
+pub(crate) fn capture_error(e: truyvet_capture::Error) -> AppError {
     let code = match e.code {
         truyvet_capture::ErrorCode::IoError => ErrorCode::IoError,
         _ => ErrorCode::CaptureFailed,

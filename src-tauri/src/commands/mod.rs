@@ -1,7 +1,8 @@
 //! IPC commands. Each one only converts arguments, calls the core and converts the
 //! result; errors cross IPC as `{code, message}` so the UI can pick its own words.
 
-mod capture;
+pub(crate) mod browser;
+pub(crate) mod capture;
 mod cases;
 pub(crate) mod detail;
 mod evidence;
@@ -12,10 +13,20 @@ use serde::Serialize;
 use truyvet_core::Error;
 
 /// The one error shape the front end sees.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 pub struct AppError {
     code: String,
     message: String,
+}
+
+impl AppError {
+    /// An error with one of the shell's own codes (see `capture_browser::BrowserErrorCode`).
+    pub fn with_code(code: &str, message: impl Into<String>) -> Self {
+        AppError {
+            code: code.to_string(),
+            message: message.into(),
+        }
+    }
 }
 
 impl From<Error> for AppError {
@@ -46,6 +57,12 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         detail::evidence_detail,
         detail::timestamp_list,
         timestamp::timestamp_run,
+        browser::browser_open,
+        browser::browser_status,
+        browser::browser_set_paused,
+        browser::browser_capture_now,
+        browser::browser_navigate,
+        browser::browser_close,
     ]
 }
 

@@ -4,9 +4,12 @@
 // it mean something. Files live in a virtual file system keyed by absolute path.
 
 import { fold } from "./fold";
-import { BackendError, type Backend, type Desktop, type FileDropEvent } from "./ipc";
+import type { Unlisten } from "./events";
+import { BackendError, toAppError, type Backend, type Desktop, type FileDropEvent } from "./ipc";
 import type {
   AppError,
+  BrowserStatus,
+  CaptureBrowserEvent,
   Case,
   CaseDetail,
   CaseEdit,
@@ -16,6 +19,7 @@ import type {
   CustodyEvent,
   EvidenceDetail,
   EvidenceItem,
+  EvidenceStamped,
   NewCase,
   Note,
   Problem,
@@ -40,6 +44,8 @@ export interface MemoryOptions {
   captureAllowList?: string[];
   /** URL of the virtual timestamp authority; absent: `timestampRun` says none is configured. */
   tsaUrl?: string | null;
+  /** Chromium is not installed: `browserOpen` fails with `chromium_missing`. */
+  chromiumMissing?: boolean;
 }
 
 /** What a virtual web server answers; unknown URLs answer 200 with no title. */
@@ -128,6 +134,12 @@ export class MemoryBackend implements Backend {
   captureAllowList: string[];
   /** While set, `captureUrl` waits for it after its checks (the "network" part), so tests can watch a capture in flight. */
   captureGate: Promise<unknown> | null = null;
+  /** Whether `browserOpen` finds Chromium. */
+  chromiumMissing: boolean;
+  /** The capture browser while it is open. */
+  private browser: { case_code: string; paused: boolean; url: string | null } | null = null;
+  private readonly browserListeners = new Set<(event: CaptureBrowserEvent) => void>();
+  private readonly stampListeners = new Set<(event: EvidenceStamped) => void>();
   private tick = 0;
   private nextId = 1;
 
@@ -136,6 +148,7 @@ export class MemoryBackend implements Backend {
     this.pages = new Map(Object.entries(options.pages ?? {}));
     this.captureAllowList = [...(options.captureAllowList ?? [])];
     this.tsaUrl = options.tsaUrl ?? null;
+    this.chromiumMissing = options.chromiumMissing ?? false;
     this.directories = new Set(options.directories ?? []);
     for (const [path, content] of Object.entries(options.files ?? {})) this.addFile(path, content);
   }
@@ -330,6 +343,11 @@ export class MemoryBackend implements Backend {
 
   async captureUrl(code: string, url: string, insecure?: boolean, browser?: boolean): Promise<EvidenceItem> {
     this.enter("captureUrl", [code, url, insecure, browser]);
+    return this.capture(code, url, insecure, browser);
+  }
+
+  /** The capture itself, shared by `captureUrl` and the capture browser. */
+  private async capture(code: string, url: string, insecure?: boolean, browser?: boolean): Promise<EvidenceItem> {
     const profile = this.requireProfile();
     const c = this.findCase(code);
     const refuse = (reason: string): never => fail("capture_failed", reason);
@@ -434,6 +452,137 @@ export class MemoryBackend implements Backend {
     return structuredClone(item);
   }
 
+  /** The network policy's refusals, as the capture's `capture_failed` sub-codes. */
+  private checkPolicy(url: string): void {
+    let parsed: URL;
+    try {
+      parsed = new URL(url.trim());
+    } catch {
+      return fail("capture_failed", `invalid_url: cannot parse ${JSON.stringify(url)}`);
+    }
+    if (parsed.protocol !== "http:" && parsed.protocol !== "https:") {
+      fail("capture_failed", `scheme_not_allowed: ${parsed.protocol} is not http or https`);
+    }
+    const host = parsed.hostname.toLowerCase();
+    if (isInternalHost(host) && !this.captureAllowList.some((entry) => entry.toLowerCase() === host)) {
+      fail("capture_failed", `policy_refused: address ${host} is private, loopback or link-local`);
+    }
+  }
+
+  private browserStatusNow(): BrowserStatus {
+    const b = this.browser;
+    return b
+      ? { open: true, paused: b.paused, case_code: b.case_code, url: b.url }
+      : { open: false, paused: false, case_code: null, url: null };
+  }
+
+  private requireBrowser() {
+    return this.browser ?? fail("browser_not_open", "the capture browser is not open");
+  }
+
+  private emitBrowser(event: CaptureBrowserEvent): void {
+    for (const listener of this.browserListeners) listener(structuredClone(event));
+  }
+
+  async browserOpen(code: string): Promise<BrowserStatus> {
+    this.enter("browserOpen", [code]);
+    this.requireProfile();
+    const c = this.findCase(code);
+    if (this.chromiumMissing) {
+      fail("chromium_missing", "Chromium not found at /usr/bin/chromium; install it with `sudo apt-get install chromium`");
+    }
+    if (this.browser) fail("browser_already_open", `the capture browser is already open for case ${this.browser.case_code}`);
+    this.browser = { case_code: c.code, paused: false, url: null };
+    return this.browserStatusNow();
+  }
+
+  async browserStatus(): Promise<BrowserStatus> {
+    this.enter("browserStatus", []);
+    return this.browserStatusNow();
+  }
+
+  async browserSetPaused(paused: boolean): Promise<BrowserStatus> {
+    this.enter("browserSetPaused", [paused]);
+    this.requireBrowser().paused = paused;
+    return this.browserStatusNow();
+  }
+
+  async browserCaptureNow(): Promise<EvidenceItem> {
+    this.enter("browserCaptureNow", []);
+    const b = this.requireBrowser();
+    const url = b.url ?? fail("capture_failed", "no_page: the capture browser has no page open to capture");
+    return this.browserCapture(b.case_code, url);
+  }
+
+  async browserNavigate(url: string): Promise<void> {
+    this.enter("browserNavigate", [url]);
+    this.requireBrowser();
+    this.checkPolicy(url);
+    // Like Chromium: the command returns once the navigation started; the visit follows.
+    setTimeout(() => void this.visit(url), 0);
+  }
+
+  async browserClose(): Promise<BrowserStatus> {
+    this.enter("browserClose", []);
+    const b = this.browser;
+    this.browser = null;
+    if (b) this.emitBrowser({ kind: "closed", case_code: b.case_code, url: null });
+    return this.browserStatusNow();
+  }
+
+  async onCaptureBrowser(handler: (event: CaptureBrowserEvent) => void): Promise<Unlisten> {
+    this.browserListeners.add(handler);
+    return () => this.browserListeners.delete(handler);
+  }
+
+  async onEvidenceStamped(handler: (event: EvidenceStamped) => void): Promise<Unlisten> {
+    this.stampListeners.add(handler);
+    return () => this.stampListeners.delete(handler);
+  }
+
+  /** How many event subscriptions are active (components must end theirs). */
+  get eventListenerCount(): number {
+    return this.browserListeners.size + this.stampListeners.size;
+  }
+
+  /** Test control: the investigator visits `url` in the capture browser (a link, a typed address). */
+  async visit(url: string): Promise<void> {
+    const b = this.browser;
+    if (!b) return;
+    b.url = url;
+    this.emitBrowser({ kind: "visited", case_code: b.case_code, url });
+    if (b.paused) return;
+    try {
+      await this.browserCapture(b.case_code, url);
+    } catch {
+      // Announced as `failed` already.
+    }
+  }
+
+  /** A capture-browser capture: stored like a browser capture, announced as an event. */
+  private async browserCapture(code: string, url: string): Promise<EvidenceItem> {
+    try {
+      this.checkPolicy(url);
+      const evidence = await this.capture(code, url, undefined, true);
+      this.emitBrowser({ kind: "captured", case_code: code, url, evidence });
+      return evidence;
+    } catch (error) {
+      this.emitBrowser({ kind: "failed", case_code: code, url, error: toAppError(error) });
+      throw error;
+    }
+  }
+
+  /** Test control: a background timestamp run stamped `evidenceId` (`evidence-stamped`). */
+  stampInBackground(evidenceId: string): void {
+    const stamp = this.stamps.get(evidenceId);
+    if (!stamp) throw new Error(`no queued timestamp for ${evidenceId}`);
+    stamp.attempts += 1;
+    stamp.status = "stamped";
+    stamp.tsa_url = this.tsaUrl ?? "http://tsa.memory.test/";
+    stamp.gen_time = this.now();
+    for (const listener of this.stampListeners) listener({ evidence_id: evidenceId });
+  }
+
   async evidenceDetail(code: string, evidenceId: string): Promise<EvidenceDetail> {
     this.enter("evidenceDetail", [code, evidenceId]);
     const c = this.findCase(code);
@@ -505,6 +654,8 @@ export class MemoryBackend implements Backend {
       blobs_checked: blobs.size,
       bytes_hashed: bytes,
       orphan_blobs: 0,
+      timestamps_checked: [...this.stamps.values()].filter((s) => s.status === "stamped").length,
+      timestamp_chain: "not_checked",
       problems: structuredClone(this.problems),
     };
   }

@@ -6,8 +6,11 @@ import { invoke } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open } from "@tauri-apps/plugin-dialog";
 import { getContext, setContext } from "svelte";
+import { onCaptureBrowser, onEvidenceStamped, type Unlisten } from "./events";
 import type {
   AppError,
+  BrowserStatus,
+  CaptureBrowserEvent,
   Case,
   CaseDetail,
   CaseEdit,
@@ -16,6 +19,7 @@ import type {
   CustodyEvent,
   EvidenceDetail,
   EvidenceItem,
+  EvidenceStamped,
   NewCase,
   Note,
   Profile,
@@ -46,6 +50,20 @@ export interface Backend {
   timestampList(code: string): Promise<StampStatus[]>;
   /** Stamps every due entry against the configured authority (`timestamp_run`). */
   timestampRun(): Promise<StampRun>;
+  /** Opens the capture browser for a case (`browser_open`); `chromium_missing`, `browser_already_open`. */
+  browserOpen(code: string): Promise<BrowserStatus>;
+  browserStatus(): Promise<BrowserStatus>;
+  /** Pauses or resumes automatic capture (`browser_set_paused`). */
+  browserSetPaused(paused: boolean): Promise<BrowserStatus>;
+  /** Captures the page shown now, paused or not (`browser_capture_now`). */
+  browserCaptureNow(): Promise<EvidenceItem>;
+  /** Goes to an address in the capture browser after the network policy accepted it (`browser_navigate`). */
+  browserNavigate(url: string): Promise<void>;
+  browserClose(): Promise<BrowserStatus>;
+  /** Subscribes to the `capture-browser` event; resolves to an unsubscribe function. */
+  onCaptureBrowser(handler: (event: CaptureBrowserEvent) => void): Promise<Unlisten>;
+  /** Subscribes to the `evidence-stamped` event (a background timestamp was stored). */
+  onEvidenceStamped(handler: (event: EvidenceStamped) => void): Promise<Unlisten>;
 }
 
 /** Where the shell serves a capture's screenshot (an image, never app content). */
@@ -137,6 +155,14 @@ export const tauriBackend: Backend = {
   evidenceDetail: (code, evidenceId) => call("evidence_detail", { code, evidenceId }),
   timestampList: (code) => call("timestamp_list", { code }),
   timestampRun: () => call("timestamp_run"),
+  browserOpen: (code) => call("browser_open", { code }),
+  browserStatus: () => call("browser_status"),
+  browserSetPaused: (paused) => call("browser_set_paused", { paused }),
+  browserCaptureNow: () => call("browser_capture_now"),
+  browserNavigate: (url) => call("browser_navigate", { url }),
+  browserClose: () => call("browser_close"),
+  onCaptureBrowser,
+  onEvidenceStamped,
 };
 
 export const tauriDesktop: Desktop = {

@@ -135,6 +135,8 @@ export interface Problem {
   detail: string;
 }
 
+export type TimestampChain = "trust_anchor" | "not_checked";
+
 export interface VerifyReport {
   ok: boolean;
   cases_checked: number;
@@ -144,6 +146,10 @@ export interface VerifyReport {
   bytes_hashed: number;
   /** Stored blobs no evidence refers to (an interrupted add); harmless. */
   orphan_blobs: number;
+  /** Stamped RFC 3161 tokens verified again. */
+  timestamps_checked: number;
+  /** Whether the tokens' certificate chains were checked against `tsa.trust`. */
+  timestamp_chain: TimestampChain;
   problems: Problem[];
 }
 
@@ -203,6 +209,35 @@ export interface AppError {
   message: string;
 }
 
+/** The capture browser (`browser_status` and the other `browser_*` commands). */
+export interface BrowserStatus {
+  open: boolean;
+  paused: boolean;
+  /** The case its captures go into. */
+  case_code: string | null;
+  /** The page of the latest visit. */
+  url: string | null;
+}
+
+export type CaptureBrowserEventKind = "visited" | "captured" | "failed" | "closed";
+
+/** Payload of the `capture-browser` event. */
+export interface CaptureBrowserEvent {
+  kind: CaptureBrowserEventKind;
+  case_code: string;
+  /** The page concerned; null for `closed`. */
+  url: string | null;
+  /** Only for `captured`: the stored evidence. */
+  evidence?: EvidenceItem;
+  /** Only for `failed`. */
+  error?: AppError;
+}
+
+/** Payload of the `evidence-stamped` event: a timestamp was stored in the background. */
+export interface EvidenceStamped {
+  evidence_id: string;
+}
+
 export interface CaseFilter {
   query?: string;
   status?: CaseStatus;
@@ -232,7 +267,14 @@ export const VIOLATION_CATEGORIES: readonly ViolationCategory[] = [
   "undeclared_business_tax_evasion",
 ];
 
-/** Stable error codes of the contract; the UI has a catalog message for each. */
+export const CAPTURE_BROWSER_EVENT_KINDS: readonly CaptureBrowserEventKind[] = [
+  "visited",
+  "captured",
+  "failed",
+  "closed",
+];
+
+/** Stable error codes of the contract (the core's, then the shell's own); the UI has a catalog message for each. */
 export const ERROR_CODES = [
   "invalid_input",
   "profile_missing",
@@ -251,5 +293,8 @@ export const ERROR_CODES = [
   "database_too_new",
   "io_error",
   "internal",
+  "browser_already_open",
+  "browser_not_open",
+  "chromium_missing",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

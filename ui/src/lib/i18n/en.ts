@@ -215,6 +215,28 @@ export const en: Record<MessageKey, string> = {
   "capture.reason.warc_malformed": "The capture's WARC archive is malformed.",
   "capture.reason.digest_mismatch": "The capture's digest does not match.",
   "capture.reason_unknown": "Reason: {reason}",
+  "capture.reason.no_page": "The capture browser has no page open.",
+  "capture.reason.browser_error": "Chromium failed while capturing the page.",
+
+  "browser.title": "Capture browser",
+  "browser.hint":
+    "Opens a separate Chromium window with its own profile (you can log in to Facebook, Shopee, Zalo…). Every page you visit is captured into this case automatically.",
+  "browser.open": "Open capture browser",
+  "browser.opening": "Starting Chromium…",
+  "browser.close": "Close browser",
+  "browser.other_case": "The capture browser is open for case {code}.",
+  "browser.state_active": "Capturing every page visited.",
+  "browser.state_paused": "Paused: visited pages are not captured.",
+  "browser.pause": "Pause automatic capture",
+  "browser.capture_now": "Capture now",
+  "browser.capture_now_title": "Capture the page shown now, even while paused",
+  "browser.current": "Current page:",
+  "browser.url_label": "Go to address",
+  "browser.go": "Go",
+  "browser.log_title": "This session",
+  "browser.log_empty": "No page captured in this session yet.",
+  "browser.captured": "Captured",
+  "browser.failed": "Not captured",
 
   "notes.title": "Notes",
   "notes.empty": "No notes yet.",
@@ -286,4 +308,8 @@ export const en: Record<MessageKey, string> = {
     "The data was written by a newer version of TruyVết; please update the application.",
   "errors.io_error": "A disk read or write failed.",
   "errors.internal": "Internal application error.",
+  "errors.browser_already_open": "The capture browser is already open; close it before opening it again.",
+  "errors.browser_not_open": "The capture browser is not open (or was closed).",
+  "errors.chromium_missing":
+    "Chromium is not installed on this computer. Install the chromium package (sudo apt-get install chromium) and try again; HTTP capture still works.",
 };

@@ -214,6 +214,28 @@ export const vi = {
   "capture.reason.warc_malformed": "Tệp lưu trữ WARC của bản thu thập bị lỗi.",
   "capture.reason.digest_mismatch": "Mã băm của bản thu thập không khớp.",
   "capture.reason_unknown": "Lý do: {reason}",
+  "capture.reason.no_page": "Trình duyệt thu thập chưa mở trang nào.",
+  "capture.reason.browser_error": "Chromium gặp lỗi khi thu thập trang.",
+
+  "browser.title": "Trình duyệt thu thập",
+  "browser.hint":
+    "Mở một cửa sổ Chromium riêng, có hồ sơ riêng (có thể đăng nhập Facebook, Shopee, Zalo…). Mọi trang bạn xem đều được tự động thu thập vào vụ việc này.",
+  "browser.open": "Mở trình duyệt thu thập",
+  "browser.opening": "Đang mở Chromium…",
+  "browser.close": "Đóng trình duyệt",
+  "browser.other_case": "Trình duyệt thu thập đang mở cho vụ việc {code}.",
+  "browser.state_active": "Đang tự động thu thập mọi trang đã xem.",
+  "browser.state_paused": "Đã tạm dừng: trang đã xem không được thu thập.",
+  "browser.pause": "Tạm dừng tự động thu thập",
+  "browser.capture_now": "Thu thập ngay",
+  "browser.capture_now_title": "Thu thập trang đang hiển thị, kể cả khi đang tạm dừng",
+  "browser.current": "Trang hiện tại:",
+  "browser.url_label": "Đi tới địa chỉ",
+  "browser.go": "Đi tới",
+  "browser.log_title": "Trong phiên này",
+  "browser.log_empty": "Chưa có trang nào được thu thập trong phiên này.",
+  "browser.captured": "Đã thu thập",
+  "browser.failed": "Không thu thập được",
 
   "notes.title": "Ghi chú",
   "notes.empty": "Chưa có ghi chú.",
@@ -285,6 +307,10 @@ export const vi = {
     "Dữ liệu được tạo bởi phiên bản TruyVết mới hơn; vui lòng cập nhật ứng dụng.",
   "errors.io_error": "Lỗi đọc hoặc ghi dữ liệu trên ổ đĩa.",
   "errors.internal": "Lỗi nội bộ của ứng dụng.",
+  "errors.browser_already_open": "Trình duyệt thu thập đang mở; hãy đóng nó trước khi mở lại.",
+  "errors.browser_not_open": "Trình duyệt thu thập chưa mở hoặc đã bị đóng.",
+  "errors.chromium_missing":
+    "Chưa cài Chromium trên máy này. Hãy cài gói chromium (sudo apt-get install chromium) rồi thử lại; thu thập HTTP vẫn dùng được.",
 } as const satisfies Record<string, string>;
 
 export type MessageKey = keyof typeof vi;
