@@ -8,11 +8,12 @@ pages are split into batches of `--batch`; each batch runs on every side in turn
 (the order rotates from one batch to the next), so all see the same machine load:
 
 - ours: one `truyvet capture URL… --case CODE --browser` process per batch, into one fresh
-  workspace. Per page it starts Debian's Chromium (headless, throw-away profile) over the
-  DevTools protocol, loads the page, scrolls to the bottom for lazy content, takes a
-  full-page PNG screenshot, an MHTML snapshot and the rendered DOM, writes every network
-  response into a WARC, and stores it all as evidence (hashes, FTS, custody log,
-  timestamp queue).
+  workspace. The process starts Debian's Chromium once (headless, throw-away profile) and
+  drives it over the DevTools protocol; per page it opens a fresh browser context (its
+  own tab, with a policy proxy of its own), loads the page, scrolls to the bottom for lazy
+  content, takes a full-page PNG screenshot, an MHTML snapshot and the rendered DOM, writes
+  every network response into a WARC, and stores it all as evidence (hashes, FTS, custody
+  log, timestamp queue) while the next page loads.
 - peer: per page, `chromium --headless=new --no-sandbox --disable-gpu --screenshot=FILE
   --window-size=1280,2000 --user-data-dir=FRESH URL`: the bare browser starting, loading
   the page and taking one viewport screenshot.
@@ -26,7 +27,11 @@ the processes that share them) over the whole process tree (the CLI or the chrom
 wrapper, and every Chromium process under it); the peak of those sums is reported, and
 for ours also the peak RSS of the CLI process alone.
 
-Usage: python3 bench/capture_browser.py [--pages 30] [--batch 10] [--json FILE]
+With `--baseline OLD_BINARY`, a second `truyvet` (e.g. a build from before a change) runs
+each batch too, in the rotation, into a workspace of its own.
+
+Usage: python3 bench/capture_browser.py [--pages 30] [--batch 10] [--baseline OLD_BINARY]
+       [--json FILE]
 """
 
 from __future__ import annotations
@@ -167,6 +172,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=30)
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
+    parser.add_argument("--baseline", type=Path, help="another truyvet binary timed in the same run")
     parser.add_argument("--no-tall-peer", dest="tall_peer", action="store_false",
                         help=f"skip the reference peer with a 1280×{16384} window (our screenshot's size)")
     args = parser.parse_args()
@@ -189,20 +195,24 @@ def main() -> None:
         batches = [urls[i : i + args.batch] for i in range(0, len(urls), args.batch)]
         ws = tmp / "ws"
         case = fresh_workspace(binary, ws)
+        base_ws = tmp / "ws-baseline"
+        base_case = fresh_workspace(args.baseline, base_ws) if args.baseline else None
         shots = tmp / "shots"
         shots.mkdir()
         ours_log = open(tmp / "ours.out", "w+b")
         peer_log = open(tmp / "peer.out", "w+b")
 
-        def ours_batch(batch: list[str]) -> dict:
+        base_log = open(tmp / "baseline.out", "w+b")
+
+        def ours_batch(batch: list[str], binary=binary, ws=ws, case=case, out=ours_log) -> dict:
             sampler.reset()
             wall, code = run_tree(
                 [str(binary), "--workspace", str(ws), "capture", "--browser", *batch, "--case", case],
-                sampler, ours_log, timeout=120 * len(batch),
+                sampler, out, timeout=120 * len(batch),
             )
             if code != 0:
-                ours_log.seek(0)
-                die(f"truyvet capture --browser exited with {code}: {ours_log.read()[-1500:].decode(errors='replace')}")
+                out.seek(0)
+                die(f"truyvet capture --browser exited with {code}: {out.read()[-1500:].decode(errors='replace')}")
             return {"wall": wall, "rss": sampler.peak_rss, "pss": sampler.peak_pss,
                     "cli_rss": sampler.peak_root_rss, "procs": sampler.peak_procs, "samples": sampler.samples}
 
@@ -236,12 +246,16 @@ def main() -> None:
                  sampler, ours_log, timeout=PAGE_TIMEOUT)
         subprocess.run(["rm", "-rf", str(warm_ws), str(tmp / "warm-profile")], check=False)
 
-        ours, peer, tall = [], [], []
+        ours, peer, tall, base = [], [], [], []
         sides = ["ours", "peer", "tall"] if args.tall_peer else ["ours", "peer"]
+        if args.baseline:
+            sides.append("base")
         for n, batch in enumerate(batches):
             order = sides[n % len(sides):] + sides[: n % len(sides)]  # rotate the order
             for who in order:
-                if who == "ours":
+                if who == "base":
+                    base.append(ours_batch(batch, args.baseline, base_ws, base_case, base_log) | {"pages": len(batch)})
+                elif who == "ours":
                     ours.append(ours_batch(batch) | {"pages": len(batch)})
                 elif who == "peer":
                     peer.append(peer_batch(batch, n, 2000) | {"pages": len(batch)})
@@ -251,6 +265,7 @@ def main() -> None:
                 f"batch {n + 1}/{len(batches)} ({len(batch)} pages): truyvet {ours[-1]['wall']:.1f} s, "
                 f"chromium --screenshot {peer[-1]['wall']:.1f} s"
                 + (f", at 1280×{TALL} {tall[-1]['wall']:.1f} s" if tall else "")
+                + (f", baseline {base[-1]['wall']:.1f} s" if base else "")
                 + f", load {loadavg()}"
             )
 
@@ -306,6 +321,11 @@ def main() -> None:
             t = result[f"chromium_screenshot_1280x{TALL}"]
             result["ratio_rate_ours_over_tall_peer"] = round(o["pages_per_min_median"] / t["pages_per_min_median"], 2)
             result["ratio_peak_pss_ours_over_tall_peer"] = round(o["peak_pss_tree_mib"] / t["peak_pss_tree_mib"], 2)
+        if base:
+            result["baseline_capture_browser"] = summary(base) | {"binary": str(args.baseline)}
+            result["ratio_rate_ours_over_baseline"] = round(
+                o["pages_per_min_median"] / result["baseline_capture_browser"]["pages_per_min_median"], 2
+            )
         text = json.dumps(result, indent=2, ensure_ascii=False)
         print(text)
         if args.json:

@@ -20,7 +20,11 @@ The first capture workspace is then checked: `truyvet verify-workspace` passes, 
 holds one item per page, and `truyvet search` finds a word that only page 777 contains
 (typed without diacritics).
 
-Usage: python3 bench/capture_http.py [--pages 1000] [--iterations 5] [--batch N] [--json FILE]
+With `--baseline OLD_BINARY`, a second `truyvet` (e.g. a build from before a change) is
+timed the same way in the same run, in the rotation, as a third command.
+
+Usage: python3 bench/capture_http.py [--pages 1000] [--iterations 5] [--batch N]
+       [--baseline OLD_BINARY] [--json FILE]
 """
 
 from __future__ import annotations
@@ -146,6 +150,7 @@ def main() -> None:
     parser.add_argument("--pages", type=int, default=1000)
     parser.add_argument("--iterations", type=int, default=5)
     parser.add_argument("--batch", type=int, default=0, help="URLs per `truyvet capture` process (0: all)")
+    parser.add_argument("--baseline", type=Path, help="another truyvet binary timed in the same run")
     parser.add_argument("--json", type=Path, help="also write the figures to this file")
     args = parser.parse_args()
     if not 1 <= args.pages <= 5000 or not 1 <= args.iterations <= 20:
@@ -175,12 +180,18 @@ def main() -> None:
         del warm
         subprocess.run(["rm", "-rf", str(tmp / "ws-warm")], check=True)
 
-        ours, peer, checked = [], [], None
+        ours, peer, base, checked = [], [], [], None
         sizes = {}
         for i in range(args.iterations):
-            order = ["ours", "wget"] if i % 2 == 0 else ["wget", "ours"]
+            order = ["ours", "wget"] + (["base"] if args.baseline else [])
+            shift = i % len(order)
+            order = order[shift:] + order[:shift]
             for who in order:
-                if who == "ours":
+                if who == "base":
+                    ws = tmp / f"base{i}"
+                    base.append(run_ours(args.baseline, ws, urls, batch, tmp))
+                    subprocess.run(["rm", "-rf", str(ws)], check=True)
+                elif who == "ours":
                     ws = tmp / f"ws{i}"
                     r = run_ours(binary, ws, urls, batch, tmp)
                     ours.append(r)
@@ -199,9 +210,11 @@ def main() -> None:
                             die(f"wget saved {fetched} pages, expected {args.pages}")
                         sizes["wget_mib"] = round(du_mib(folder), 1)
                     subprocess.run(["rm", "-rf", str(folder)], check=True)
+            baseline_note = f", baseline {base[-1]['wall']:.2f} s" if base else ""
             log(
                 f"iteration {i + 1}/{args.iterations}: truyvet {ours[-1]['wall']:.2f} s, "
-                f"wget {peer[-1]['wall']:.2f} s (+ sync {peer[-1]['sync']:.2f} s), load {loadavg()}"
+                f"wget {peer[-1]['wall']:.2f} s (+ sync {peer[-1]['sync']:.2f} s){baseline_note}, "
+                f"load {loadavg()}"
             )
 
         def summary(runs: list[dict]) -> dict:
@@ -237,6 +250,12 @@ def main() -> None:
         result["ratio_wall_ours_over_wget_plus_sync"] = round(
             result["truyvet_capture"]["wall_s_median"] / result["wget_warc"]["wall_plus_sync_s_median"], 2
         )
+        if base:
+            result["baseline_capture"] = summary(base)
+            result["baseline_binary"] = str(args.baseline)
+            result["ratio_wall_baseline_over_wget"] = round(
+                result["baseline_capture"]["wall_s_median"] / result["wget_warc"]["wall_s_median"], 2
+            )
         text = json.dumps(result, indent=2, ensure_ascii=False)
         print(text)
         if args.json:

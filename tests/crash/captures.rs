@@ -1,5 +1,7 @@
 //! `kill -9` during `truyvet capture` of a batch of 200 loopback pages, 20 times on one
-//! workspace. Each round continues the batch with the pages not yet acknowledged (a
+//! workspace. The child fetches pages ahead and stores them in groups, but prints a
+//! page's acknowledgement only after the commit that stored it: that is what is
+//! checked. Each round continues the batch with the pages not yet acknowledged (a
 //! fresh batch once one is used up). After every kill: each acknowledged capture is
 //! there with the same digest, its manifest and every artifact blob hash to their
 //! names, no web capture is half-stored (rows, artifacts, timestamp queue entry and
@@ -482,9 +484,10 @@ fn kill_9_during_a_batch_of_captures() {
         read_acks(&mut stdout, Some(k), &mut acks);
         // A capture takes tens of milliseconds in a debug build, most of it before the
         // page is stored: short delays land early in the next page, long ones anywhere
-        // in it. Storing (the WARC blob, the manifest blob, then one commit) is a few
-        // milliseconds, so some rounds aim at it by watching the child's blob temp files:
-        // once its next WARC blob is stored, or once its WARC and manifest blobs are.
+        // in it. The child fetches ahead while it stores, and stores the pages that are
+        // ready as one group (their WARC and manifest blobs, then one commit), which
+        // takes a few milliseconds, so some rounds aim at it by watching the child's
+        // blob temp files: once one blob is stored, or once two are.
         let tmp = ws.blobs().join("tmp");
         match rng.range(0, 6) {
             0 => {}

@@ -12,7 +12,10 @@ use tokio::sync::{mpsc, watch};
 use crate::cdp::{CdpError, Connection, Event};
 use crate::launch::{Chromium, Mode};
 use crate::network::{self, NetworkLog, SharedLog, lock_log};
-use crate::{BrowserOptions, Error, PageCapture, PartialReason, Result, Screenshot, ScrollOutcome};
+use crate::{
+    BrowserOptions, Error, PageCapture, PartialReason, ProxySettings, Result, Screenshot,
+    ScrollOutcome,
+};
 
 /// Loads `url` in a fresh headless Chromium (throw-away profile) and captures it.
 pub async fn capture_page(url: &str, opts: &BrowserOptions) -> Result<PageCapture> {
@@ -40,13 +43,28 @@ impl HeadlessBrowser {
 
     /// Loads `url` in a new private context and captures it.
     pub async fn capture(&self, url: &str) -> Result<PageCapture> {
+        self.capture_via(url, None).await
+    }
+
+    /// Like [`HeadlessBrowser::capture`], with the new context's traffic sent through
+    /// `proxy` (its `server` and `bypass_list`) instead of the browser's own proxy. A
+    /// proxy per page tells which requests were that page's, apart from the browser's
+    /// own background requests and from earlier pages.
+    pub async fn capture_via(
+        &self,
+        url: &str,
+        proxy: Option<&ProxySettings>,
+    ) -> Result<PageCapture> {
         let conn = &self.chromium.conn;
+        let mut params = json!({ "disposeOnDetach": true });
+        if let Some(server) = proxy.and_then(|p| p.server.as_deref()) {
+            params["proxyServer"] = server.into();
+        }
+        if let Some(bypass) = proxy.and_then(|p| p.bypass_list.as_deref()) {
+            params["proxyBypassList"] = bypass.into();
+        }
         let context: Value = conn
-            .call(
-                None,
-                "Target.createBrowserContext",
-                json!({ "disposeOnDetach": true }),
-            )
+            .call(None, "Target.createBrowserContext", params)
             .await?;
         let context_id = context["browserContextId"].clone();
         let result = self.capture_in_context(url, &context_id).await;
@@ -77,6 +95,12 @@ impl HeadlessBrowser {
             .call(None, "Target.closeTarget", json!({ "targetId": target_id }))
             .await;
         result
+    }
+
+    /// False once Chromium has exited or its DevTools connection is gone: a batch
+    /// should then start a new browser for its next page.
+    pub fn is_alive(&mut self) -> bool {
+        !self.chromium.conn.is_closed() && !self.chromium.has_exited()
     }
 
     /// Closes Chromium and removes its profile.
@@ -461,13 +485,41 @@ impl Tab {
                 outcome.stopped_by = stop;
                 break;
             }
+            let seen = lock_log(&self.log).requests_seen();
             self.evaluate("window.scrollBy(0, window.innerHeight); true")
                 .await?;
             outcome.steps += 1;
-            tokio::time::sleep(opts.scroll_step_delay).await;
+            self.settle_after_scroll(seen, opts).await;
         }
         self.evaluate("window.scrollTo(0, 0); true").await?;
         Ok(outcome)
+    }
+
+    /// The pause after a scroll step: at least `scroll_settle`, so scroll handlers and
+    /// lazy-loading observers (which run on the next frames) can start their requests;
+    /// then, only if the step started requests or some are still running, until the
+    /// network is quiet again, at most `scroll_step_delay` in all. A step that loads
+    /// nothing costs the short pause only; one that loads images waits for them as
+    /// before. `seen` is the request count from before the step.
+    async fn settle_after_scroll(&self, seen: usize, opts: &BrowserOptions) {
+        let step = Instant::now();
+        tokio::time::sleep(opts.scroll_settle.min(opts.scroll_step_delay)).await;
+        let mut last_seen = seen;
+        loop {
+            let (now_seen, running) = {
+                let log = lock_log(&self.log);
+                (log.requests_seen(), log.in_flight().len())
+            };
+            // Quiet: nothing running, and nothing started since the last look.
+            if running == 0 && now_seen == last_seen {
+                return;
+            }
+            if step.elapsed() >= opts.scroll_step_delay {
+                return;
+            }
+            last_seen = now_seen;
+            tokio::time::sleep(SETTLE_POLL).await;
+        }
     }
 
     /// Waits until no request has been running for `network_idle`, bounded; returns
@@ -565,6 +617,9 @@ fn png_size(png: &[u8]) -> Option<(u32, u32)> {
     let height = u32::from_be_bytes(png[20..24].try_into().ok()?);
     Some((width, height))
 }
+
+/// How often the pause after a scroll step looks at the network.
+const SETTLE_POLL: Duration = Duration::from_millis(25);
 
 fn millis(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)

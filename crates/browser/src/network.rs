@@ -299,6 +299,12 @@ impl NetworkLog {
             .collect()
     }
 
+    /// Request hops seen since the current document started loading; grows with
+    /// every request the page starts.
+    pub(crate) fn requests_seen(&self) -> usize {
+        self.entries.len()
+    }
+
     pub(crate) fn quiet_for(&self) -> Duration {
         self.last_activity
             .map(|t| t.elapsed())

@@ -65,7 +65,11 @@ pub struct BrowserOptions {
     pub scroll_timeout: Duration,
     /// At most this many scroll steps of one viewport height (0: do not scroll).
     pub max_scroll_steps: u32,
-    /// Pause after each scroll step so lazy loaders can start their requests.
+    /// The shortest pause after a scroll step, so that scroll handlers and lazy-loading
+    /// observers can start their requests.
+    pub scroll_settle: Duration,
+    /// The longest pause after a scroll step: a step that started requests waits for
+    /// them to finish up to this; one that started none moves on after `scroll_settle`.
     pub scroll_step_delay: Duration,
     /// How long the network must be quiet to count as idle.
     pub network_idle: Duration,
@@ -100,6 +104,7 @@ impl Default for BrowserOptions {
             load_timeout: Duration::from_secs(30),
             scroll_timeout: Duration::from_secs(20),
             max_scroll_steps: 60,
+            scroll_settle: Duration::from_millis(100),
             scroll_step_delay: Duration::from_millis(250),
             network_idle: Duration::from_millis(500),
             network_idle_timeout: Duration::from_secs(10),

@@ -12,7 +12,9 @@ use std::time::SystemTime;
 
 use serde_json::json;
 use time::OffsetDateTime;
-use truyvet_browser::{BrowserOptions, NetworkExchange, PageCapture, capture_page};
+use truyvet_browser::{
+    BrowserOptions, HeadlessBrowser, NetworkExchange, PageCapture, ProxySettings,
+};
 use truyvet_core::{ArtifactInput, CaptureMethod, WebCaptureInput};
 
 use crate::error::{Error, ErrorCode, Result};
@@ -24,6 +26,8 @@ use crate::warc::{HttpExchange, RecordId, WarcWriter};
 /// Headers that describe the wire form of a body Chromium has already decoded.
 const WIRE_ONLY: &[&str] = &["content-encoding", "transfer-encoding", "content-length"];
 
+/// Captures one page with a Chromium of its own (started and closed for this page).
+/// For several pages, [`BrowserCapturer`] keeps one Chromium and one policy proxy.
 pub async fn browser_capture_for_evidence(
     url: &str,
     browser: &BrowserOptions,
@@ -31,21 +35,110 @@ pub async fn browser_capture_for_evidence(
     investigator: &str,
     device: &str,
 ) -> Result<WebCaptureInput> {
-    // The page itself must pass the policy before Chromium is pointed at it, and every
-    // request the page then makes goes through the policy proxy.
+    // The page itself must pass the policy before Chromium is started for it.
     policy.check_url(url)?;
-    let proxy = PolicyProxy::start(policy.clone())
+    let mut capturer = BrowserCapturer::start(browser, policy, investigator, device).await?;
+    let result = capturer.capture(url).await;
+    capturer.close().await;
+    result
+}
+
+/// One headless Chromium for a batch of captures. Starting Chromium takes longer than
+/// loading a typical page, so a batch pays it once. What matters for evidence stays
+/// per page: every page loads in a fresh browser context (its own tab, no cookies,
+/// storage or cache from an earlier page), and that context sends its traffic through
+/// a policy proxy of its own, so the requests the policy refused are exactly the
+/// page's — not an earlier page's, nor the browser's own background requests, which
+/// go through a separate proxy under the same policy. The metadata says so
+/// (`browser_session`).
+pub struct BrowserCapturer {
+    browser: HeadlessBrowser,
+    /// For the browser's own traffic (updates, time queries…), outside any page.
+    _browser_proxy: PolicyProxy,
+    policy: NetworkPolicy,
+    investigator: String,
+    device: String,
+    /// Pages captured so far in this browser, the current one included.
+    pages: u32,
+}
+
+impl BrowserCapturer {
+    /// Starts a headless Chromium whose traffic (loopback included) goes through a
+    /// policy proxy.
+    pub async fn start(
+        opts: &BrowserOptions,
+        policy: &NetworkPolicy,
+        investigator: &str,
+        device: &str,
+    ) -> Result<BrowserCapturer> {
+        let proxy = start_proxy(policy).await?;
+        let mut opts = opts.clone();
+        opts.proxy = proxy_settings(&proxy, opts.proxy.host_resolver_rules.take());
+        let browser = HeadlessBrowser::launch(&opts)
+            .await
+            .map_err(browser_error)?;
+        Ok(BrowserCapturer {
+            browser,
+            _browser_proxy: proxy,
+            policy: policy.clone(),
+            investigator: investigator.to_string(),
+            device: device.to_string(),
+            pages: 0,
+        })
+    }
+
+    /// Captures `url` in a fresh browser context of the running Chromium.
+    pub async fn capture(&mut self, url: &str) -> Result<WebCaptureInput> {
+        // The page itself must pass the policy before Chromium is pointed at it, and
+        // every request the page then makes goes through the page's policy proxy.
+        self.policy.check_url(url)?;
+        self.pages += 1;
+        let proxy = start_proxy(&self.policy).await?;
+        let page = self
+            .browser
+            .capture_via(url, Some(&proxy_settings(&proxy, None)))
+            .await
+            .map_err(browser_error)?;
+        let refused = proxy.refused();
+        drop(proxy);
+        let mut input = evidence_from_page(&page, refused, &self.investigator, &self.device)?;
+        input.metadata["browser_session"] = json!({
+            "fresh_context": true,
+            "page_in_session": self.pages,
+            "browser_reused": self.pages > 1,
+        });
+        Ok(input)
+    }
+
+    /// False once Chromium has exited or can no longer be driven.
+    pub fn is_alive(&mut self) -> bool {
+        self.browser.is_alive()
+    }
+
+    /// Closes Chromium (removing its throw-away profile) and stops the proxy.
+    pub async fn close(self) {
+        self.browser.close().await;
+    }
+}
+
+async fn start_proxy(policy: &NetworkPolicy) -> Result<PolicyProxy> {
+    PolicyProxy::start(policy.clone())
         .await
-        .map_err(|e| Error::io("starting the policy proxy", &e))?;
-    let mut browser = browser.clone();
-    browser.proxy.server = Some(proxy.url());
-    browser.proxy.bypass_list = Some("<-loopback>".into());
-    let page = capture_page(url, &browser)
-        .await
-        .map_err(|e| Error::new(ErrorCode::ConnectFailed, format!("browser capture: {e}")))?;
-    let refused = proxy.refused();
-    drop(proxy);
-    evidence_from_page(&page, refused, investigator, device)
+        .map_err(|e| Error::io("starting the policy proxy", &e))
+}
+
+/// All traffic through `proxy`, loopback included (`<-loopback>` removes Chromium's
+/// implicit bypass).
+fn proxy_settings(proxy: &PolicyProxy, host_resolver_rules: Option<String>) -> ProxySettings {
+    ProxySettings {
+        server: Some(proxy.url()),
+        bypass_list: Some("<-loopback>".into()),
+        host_resolver_rules,
+    }
+}
+
+fn browser_error(e: truyvet_browser::Error) -> Error {
+    Error::new(ErrorCode::ConnectFailed, format!("browser capture: {e}"))
 }
 
 /// What the workspace stores for a page Chromium loaded through the policy proxy (a

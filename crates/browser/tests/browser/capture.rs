@@ -219,6 +219,27 @@ async fn lazy_images_are_requested_only_because_of_the_scroll() {
     exchange(&scrolled.exchanges, &site.url("/lazy/2.png"));
 }
 
+/// The product's own pacing (a short pause after a step, a longer one only when the
+/// step started requests) still gets every lazy image.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn default_scroll_pacing_keeps_lazy_images() {
+    let site = Site::start();
+    let defaults = BrowserOptions::default();
+    let opts = BrowserOptions {
+        scroll_settle: defaults.scroll_settle,
+        scroll_step_delay: defaults.scroll_step_delay,
+        ..test_options()
+    };
+    assert!(opts.scroll_settle < opts.scroll_step_delay);
+    let capture = capture_page(&site.url("/cho"), &opts).await.unwrap();
+    assert!(capture.scroll.reached_bottom, "{:?}", capture.scroll);
+    assert!(!capture.partial, "{:?}", capture.partial_reasons);
+    for lazy in ["/lazy/1.png", "/lazy/2.png"] {
+        let e = exchange(&capture.exchanges, &site.url(lazy));
+        assert_eq!(e.body.bytes(), site::content(lazy).as_deref(), "{lazy}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_page_that_never_finishes_loading_is_captured_and_marked_partial() {
     let site = Site::start();
