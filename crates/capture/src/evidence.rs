@@ -41,6 +41,12 @@ pub async fn capture_for_evidence(
         .content_type
         .as_deref()
         .is_some_and(|t| t.to_ascii_lowercase().contains("html"));
+    let identifiers = crate::identify::page_identifiers(
+        captured.text.as_deref().filter(|_| is_html),
+        captured.text.as_deref(),
+        &captured.final_url,
+        None,
+    );
     let (title, text) = match &captured.text {
         Some(t) if is_html => {
             let (title, text) = html_title_and_text(t);
@@ -73,5 +79,6 @@ pub async fn capture_for_evidence(
             bytes,
         }],
         note: None,
+        identifiers,
     })
 }

@@ -201,6 +201,12 @@ pub fn evidence_from_page(
         text: page.visible_text.clone(),
         artifacts,
         note: None,
+        identifiers: crate::identify::page_identifiers(
+            page.dom_html.as_deref(),
+            page.visible_text.as_deref(),
+            &page.final_url,
+            page.screenshot.as_ref().map(|s| s.png.as_slice()),
+        ),
     })
 }
 

@@ -10,6 +10,7 @@ pub mod error;
 pub mod evidence;
 pub mod from_browser;
 pub mod http;
+pub mod identify;
 pub mod page_text;
 pub mod policy;
 pub mod policy_proxy;

@@ -71,6 +71,9 @@ pub struct WebCaptureInput {
     pub text: Option<String>,
     pub artifacts: Vec<ArtifactInput>,
     pub note: Option<String>,
+    /// Identifiers the extractor found in the page; they become suggestions of the case
+    /// in the same transaction as the capture (see `entities::record_capture_identifiers`).
+    pub identifiers: Vec<crate::entities::IdentifierHit>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,9 +174,18 @@ impl Workspace {
             return Err(Error::internal("staged captures belong to another case"));
         }
         let StagedCaptures { items, folded, .. } = staged;
+        let excluded = self.exclusion_set()?;
         self.write(|conn| {
             for ((input, (item, artifacts)), folded) in inputs.iter().zip(&items).zip(&folded) {
                 insert_capture(conn, input, item, artifacts, folded.as_ref())?;
+                crate::entities::record_capture_identifiers(
+                    conn,
+                    &item.case_id,
+                    &item.acquired_by,
+                    &item.id,
+                    &input.identifiers,
+                    &excluded,
+                )?;
             }
             Ok(())
         })?;
@@ -769,6 +781,7 @@ mod tests {
                 bytes: format!("WARC bytes of page {n}").into_bytes(),
             }],
             note: None,
+            identifiers: Vec::new(),
         }
     }
 

@@ -175,103 +175,8 @@ impl Workspace {
             }
         }
         let actor = profile.display_name;
-        let (ids, new_entities, occurrences) = self.write(|conn| {
-            let now = time_fmt::now_utc();
-            let mut ids: Vec<String> = Vec::new();
-            let mut new_entities = Vec::new();
-            let mut occurrences = Vec::new();
-            for c in &checked {
-                let existing: Option<String> = conn
-                    .query_row(
-                        "SELECT id FROM entities WHERE case_id = ?1 AND id_kind = ?2
-                           AND value = ?3 AND qualifier = ?4",
-                        params![case.id, c.kind.as_str(), c.value, c.qualifier],
-                        |r| r.get(0),
-                    )
-                    .optional()?;
-                let entity_id = match existing {
-                    Some(id) => id,
-                    None => {
-                        let id = uuid::Uuid::now_v7().to_string();
-                        let label = if c.qualifier.is_empty() {
-                            c.value.clone()
-                        } else {
-                            format!("{} {}", c.qualifier, c.value)
-                        };
-                        conn.execute(
-                            "INSERT INTO entities (id, case_id, kind, id_kind, value, qualifier,
-                               label, attrs, state, created_at, created_by, updated_at)
-                             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '{}', 'suggested', ?8, ?9, ?8)",
-                            params![
-                                id,
-                                case.id,
-                                entity_kind_for(c.kind).as_str(),
-                                c.kind.as_str(),
-                                c.value,
-                                c.qualifier,
-                                label,
-                                now,
-                                actor
-                            ],
-                        )?;
-                        new_entities.push(json!({
-                            "entity_id": id,
-                            "kind": entity_kind_for(c.kind),
-                            "id_kind": c.kind,
-                            "value": c.value,
-                            "qualifier": c.qualifier,
-                        }));
-                        id
-                    }
-                };
-                let added = conn.execute(
-                    "INSERT OR IGNORE INTO identifier_occurrences (case_id, entity_id, evidence_id,
-                       id_kind, value, qualifier, raw, location, snippet, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                    params![
-                        case.id,
-                        entity_id,
-                        evidence_id,
-                        c.kind.as_str(),
-                        c.value,
-                        c.qualifier,
-                        c.raw,
-                        c.location,
-                        c.snippet,
-                        now
-                    ],
-                )?;
-                if added == 1 {
-                    occurrences.push(json!({
-                        "occurrence_id": conn.last_insert_rowid(),
-                        "entity_id": entity_id,
-                        "id_kind": c.kind,
-                        "value": c.value,
-                        "qualifier": c.qualifier,
-                        "raw": c.raw,
-                        "location": c.location,
-                    }));
-                }
-                if !ids.contains(&entity_id) {
-                    ids.push(entity_id);
-                }
-            }
-            if !occurrences.is_empty() {
-                custody::append(
-                    conn,
-                    &case.id,
-                    &actor,
-                    event_kind::IDENTIFIERS_SUGGESTED,
-                    &json!({
-                        "evidence_id": evidence_id,
-                        "new_entities": new_entities,
-                        "occurrences": occurrences,
-                    }),
-                )?;
-                Workspace::touch(conn, &case.id)?;
-            }
-            Ok((ids, new_entities.len(), occurrences.len()))
-        })?;
+        let (ids, new_entities, occurrences) =
+            self.write(|conn| write_suggestions(conn, &case.id, &actor, evidence_id, &checked))?;
         let entities = ids
             .iter()
             .map(|id| self.entity(id))
@@ -592,6 +497,136 @@ pub fn entity_kind_for(kind: IdKind) -> EntityKind {
         IdKind::MarketplaceListing => EntityKind::Listing,
         _ => EntityKind::Identifier,
     }
+}
+
+/// Writes checked hits of one evidence item: a suggested entity for each new value, an
+/// occurrence for each hit, and one `identifiers_suggested` event when anything was
+/// added. Runs inside the caller's transaction (a suggestion call, or the commit of the
+/// capture the hits came from).
+fn write_suggestions(
+    conn: &Connection,
+    case_id: &str,
+    actor: &str,
+    evidence_id: &str,
+    checked: &[Checked],
+) -> Result<(Vec<String>, usize, usize)> {
+    let now = time_fmt::now_utc();
+    let mut ids: Vec<String> = Vec::new();
+    let mut new_entities = Vec::new();
+    let mut occurrences = Vec::new();
+    for c in checked {
+        let existing: Option<String> = conn
+            .query_row(
+                "SELECT id FROM entities WHERE case_id = ?1 AND id_kind = ?2
+                   AND value = ?3 AND qualifier = ?4",
+                params![case_id, c.kind.as_str(), c.value, c.qualifier],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let entity_id = match existing {
+            Some(id) => id,
+            None => {
+                let id = uuid::Uuid::now_v7().to_string();
+                let label = if c.qualifier.is_empty() {
+                    c.value.clone()
+                } else {
+                    format!("{} {}", c.qualifier, c.value)
+                };
+                conn.execute(
+                    "INSERT INTO entities (id, case_id, kind, id_kind, value, qualifier,
+                       label, attrs, state, created_at, created_by, updated_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '{}', 'suggested', ?8, ?9, ?8)",
+                    params![
+                        id,
+                        case_id,
+                        entity_kind_for(c.kind).as_str(),
+                        c.kind.as_str(),
+                        c.value,
+                        c.qualifier,
+                        label,
+                        now,
+                        actor
+                    ],
+                )?;
+                new_entities.push(json!({
+                    "entity_id": id,
+                    "kind": entity_kind_for(c.kind),
+                    "id_kind": c.kind,
+                    "value": c.value,
+                    "qualifier": c.qualifier,
+                }));
+                id
+            }
+        };
+        let added = conn.execute(
+            "INSERT OR IGNORE INTO identifier_occurrences (case_id, entity_id, evidence_id,
+               id_kind, value, qualifier, raw, location, snippet, recorded_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            params![
+                case_id,
+                entity_id,
+                evidence_id,
+                c.kind.as_str(),
+                c.value,
+                c.qualifier,
+                c.raw,
+                c.location,
+                c.snippet,
+                now
+            ],
+        )?;
+        if added == 1 {
+            occurrences.push(json!({
+                "occurrence_id": conn.last_insert_rowid(),
+                "entity_id": entity_id,
+                "id_kind": c.kind,
+                "value": c.value,
+                "qualifier": c.qualifier,
+                "raw": c.raw,
+                "location": c.location,
+            }));
+        }
+        if !ids.contains(&entity_id) {
+            ids.push(entity_id);
+        }
+    }
+    if !occurrences.is_empty() {
+        custody::append(
+            conn,
+            case_id,
+            actor,
+            event_kind::IDENTIFIERS_SUGGESTED,
+            &json!({
+                "evidence_id": evidence_id,
+                "new_entities": new_entities,
+                "occurrences": occurrences,
+            }),
+        )?;
+        Workspace::touch(conn, case_id)?;
+    }
+    Ok((ids, new_entities.len(), occurrences.len()))
+}
+
+/// The identifiers found in a capture, recorded in the transaction that stores it. Hits
+/// the normalizer refuses or the exclusion list names are left out: a capture is never
+/// refused for what the extractor made of it.
+pub(crate) fn record_capture_identifiers(
+    conn: &Connection,
+    case_id: &str,
+    actor: &str,
+    evidence_id: &str,
+    hits: &[IdentifierHit],
+    excluded: &crate::exclusions::ExclusionSet,
+) -> Result<()> {
+    let checked: Vec<Checked> = hits
+        .iter()
+        .filter_map(|h| check_hit(h).ok())
+        .filter(|c| !excluded.contains(c.kind, &c.value))
+        .collect();
+    if !checked.is_empty() {
+        write_suggestions(conn, case_id, actor, evidence_id, &checked)?;
+    }
+    Ok(())
 }
 
 fn check_hit(hit: &IdentifierHit) -> Result<Checked> {

@@ -52,6 +52,7 @@ fn capture(url: &str, text: &str) -> WebCaptureInput {
             },
         ],
         note: None,
+        identifiers: Vec::new(),
     }
 }
 

@@ -1,0 +1,133 @@
+//! Identifiers found in what is captured or imported arrive as suggestions of the case,
+//! in the same transaction as the capture; two cases that captured the same seller's
+//! bank account, written differently, show each other as cross-case hits.
+
+use serde_json::Value;
+use truyvet_tests::TestWorkspace;
+
+use crate::capture::serve_page;
+
+const SHOP_A: &str = "<html><head><meta charset=\"utf-8\"><title>Đồng hồ Rolex giá rẻ</title></head>\
+    <body><h1>Đồng hồ nam cao cấp</h1><p>Giá 1.250.000đ — đã bán 2,3k</p>\
+    <p>Liên hệ Zalo 0912 345 678</p>\
+    <p>Chuyển khoản STK 0011 0012 34567 Vietcombank, chủ TK NGUYEN VAN A</p>\
+    <p>Hotline Shopee 1900 1221</p></body></html>";
+
+const SHOP_B: &str = "<html><head><meta charset=\"utf-8\"><title>Túi xách hàng hiệu</title></head>\
+    <body><h1>Túi xách</h1><p>Mã đơn 20261128123456</p>\
+    <p>CK vào số tài khoản 0011001234567 ngân hàng VCB</p>\
+    <p>Gọi +84 98 765 4321</p></body></html>";
+
+fn suggestions(ws: &TestWorkspace, code: &str) -> Vec<(String, String)> {
+    let list = ws
+        .run(&["entity", "list", "--case", code, "--state", "suggested"])
+        .ok()
+        .json();
+    list.as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["id_kind"].as_str().unwrap_or_default().to_string(),
+                e["value"].as_str().unwrap_or_default().to_string(),
+            )
+        })
+        .collect()
+}
+
+fn capture(ws: &TestWorkspace, code: &str, page: &'static str) -> Value {
+    let (url, _) = serve_page(page);
+    let run = ws
+        .run(&["capture", &url, "--case", code, "--allow", "127.0.0.1"])
+        .ok();
+    run.json_lines().remove(0)
+}
+
+#[test]
+fn a_capture_brings_its_identifiers_as_suggestions_and_links_cases() {
+    let ws = TestWorkspace::with_profile();
+    let a = ws.new_case("Đồng hồ giả");
+    let b = ws.new_case("Túi xách giả");
+    let captured = capture(&ws, &a, SHOP_A);
+    let found = suggestions(&ws, &a);
+    assert!(
+        found.contains(&("phone".into(), "+84912345678".into())),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("bank_account".into(), "0011001234567".into())),
+        "{found:?}"
+    );
+    // The marketplace hotline is on the shipped exclusion list; a price is no identifier.
+    assert!(
+        !found.iter().any(|(_, v)| v.contains("19001221")),
+        "{found:?}"
+    );
+    assert!(
+        !found.iter().any(|(_, v)| v.contains("1250000")),
+        "{found:?}"
+    );
+
+    // The suggestions were logged with the capture, and point at its evidence item.
+    let log = ws.run(&["log", "--case", &a]).ok().json();
+    let kinds: Vec<&str> = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap())
+        .collect();
+    let added = kinds.iter().position(|k| *k == "capture_added").unwrap();
+    assert_eq!(
+        kinds.get(added + 1),
+        Some(&"identifiers_suggested"),
+        "{kinds:?}"
+    );
+    let suggested = &log.as_array().unwrap()[added + 1]["payload"];
+    assert_eq!(suggested["evidence_id"], captured["evidence"]["id"]);
+
+    capture(&ws, &b, SHOP_B);
+    let found_b = suggestions(&ws, &b);
+    // An order number is not a phone.
+    assert!(
+        !found_b.iter().any(|(_, v)| v.contains("2026112812")),
+        "{found_b:?}"
+    );
+    assert!(
+        found_b.contains(&("phone".into(), "+84987654321".into())),
+        "{found_b:?}"
+    );
+    let hits = ws.run(&["entity", "hits", "--case", &b]).ok().json();
+    let hits = hits.as_array().unwrap();
+    assert!(
+        hits.iter()
+            .any(|h| h["value"] == "0011001234567" && h["other_case_code"] == a.as_str()),
+        "{hits:?}"
+    );
+    let lookup = ws.run(&["lookup", "0011 0012 34567"]).ok().json();
+    assert_eq!(
+        lookup
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|o| o["id_kind"] == "bank_account")
+            .count(),
+        2,
+        "{lookup}"
+    );
+    ws.run(&["verify-workspace"]).ok();
+}
+
+#[test]
+fn an_imported_page_brings_its_identifiers_too() {
+    let ws = TestWorkspace::with_profile();
+    let code = ws.new_case("Trang lưu từ máy");
+    let file = ws.write_file("trang.html", SHOP_A.as_bytes());
+    let big = ws.write_file("video.bin", &vec![b'0'; 64]);
+    ws.add(&code, &[&file, &big]);
+    let found = suggestions(&ws, &code);
+    assert!(
+        found.contains(&("phone".into(), "+84912345678".into())),
+        "{found:?}"
+    );
+    ws.run(&["verify-workspace"]).ok();
+}
