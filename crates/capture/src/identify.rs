@@ -38,7 +38,7 @@ pub fn page_identifiers(
     );
     if let Some(png) = screenshot {
         // An unreadable screenshot is not a capture failure: it only yields no QR hits.
-        hits.extend(truyvet_extract::extract_image(png).unwrap_or_default());
+        hits.extend(truyvet_extract::extract_screenshot(png).unwrap_or_default());
     }
     to_suggestions(&hits, url_location(html.is_some()))
 }

@@ -34,6 +34,14 @@ pub fn extract_image(bytes: &[u8]) -> Result<Vec<Hit>, Error> {
     extract_image_with(bytes, ImageLimits::default())
 }
 
+/// QR codes in a screenshot the browser rendered: the pixels are exact, so the one
+/// full-size pass finds every code, and the photo fallbacks (each a pass over a page that
+/// may be 1280×16384) are skipped.
+pub fn extract_screenshot(bytes: &[u8]) -> Result<Vec<Hit>, Error> {
+    let gray = load_gray(bytes, ImageLimits::default())?;
+    Ok(hits_of(decode_codes(&gray, 1)))
+}
+
 pub fn extract_image_with(bytes: &[u8], limits: ImageLimits) -> Result<Vec<Hit>, Error> {
     let gray = load_gray(bytes, limits)?;
     let mut codes = decode_codes(&gray, 1);
@@ -54,11 +62,15 @@ pub fn extract_image_with(bytes: &[u8], limits: ImageLimits) -> Result<Vec<Hit>,
             codes = decode_codes(&img, scale);
         }
     }
+    Ok(hits_of(codes))
+}
+
+fn hits_of(codes: Vec<(Region, String)>) -> Vec<Hit> {
     let mut hits = Vec::new();
     for (region, text) in codes {
         code_hits(&text, Location::Image { region }, &mut hits);
     }
-    Ok(hits)
+    hits
 }
 
 fn half(img: &GrayImage) -> Option<GrayImage> {

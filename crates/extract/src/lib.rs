@@ -34,7 +34,7 @@ pub use document::{Document, Media, extract_document};
 pub use error::{Error, ErrorCode};
 pub use extract::{extract_html, extract_text};
 pub use html::{VisibleText, visible_text};
-pub use image_qr::{ImageLimits, extract_image, extract_image_with};
+pub use image_qr::{ImageLimits, extract_image, extract_image_with, extract_screenshot};
 pub use payment::normalize_account;
 pub use phone::normalize_phone;
 pub use tax::{normalize_tax_code, tax_code_is_valid};
