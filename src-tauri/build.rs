@@ -22,6 +22,18 @@ fn main() {
         "browser_capture_now",
         "browser_navigate",
         "browser_close",
+        "entity_overview",
+        "entity_confirm",
+        "entity_reject",
+        "entity_merge",
+        "entity_create",
+        "link_add",
+        "identifier_lookup",
+        "exclusion_list",
+        "exclusion_add",
+        "exclusion_remove",
+        "case_graph",
+        "graph_export",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -331,5 +331,126 @@ pub(crate) fn web_capture_input() -> truyvet_core::WebCaptureInput {
             ),
         ],
         note: None,
+        identifiers: Vec::new(),
+    }
+}
+
+/// The entity commands' shapes (overview, entity, link, hit, lookup, exclusion, graph)
+/// and their string unions, from a real workspace with two cases sharing an account.
+#[test]
+fn entity_shapes_match() {
+    use truyvet_core::graph_export::{EdgeKind, case_graph};
+    use truyvet_core::{
+        EntityKind, EntityState, ExclusionSource, IdKind, IdentifierHit, LinkKind, NewEntity,
+        NewLink,
+    };
+    assert_eq!(
+        const_list("ENTITY_KINDS"),
+        names(EntityKind::ALL, EntityKind::as_str)
+    );
+    assert_eq!(
+        const_list("ENTITY_STATES"),
+        names(EntityState::ALL, EntityState::as_str)
+    );
+    assert_eq!(const_list("ID_KINDS"), names(IdKind::ALL, IdKind::as_str));
+    assert_eq!(
+        const_list("LINK_KINDS"),
+        names(LinkKind::ALL, LinkKind::as_str)
+    );
+    assert_eq!(
+        const_list("EDGE_KINDS"),
+        names(EdgeKind::ALL, EdgeKind::as_str)
+    );
+    assert_eq!(
+        const_list("EXCLUSION_SOURCES"),
+        names(ExclusionSource::ALL, ExclusionSource::as_str)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = Workspace::open(dir.path().join("ws")).unwrap();
+    ws.save_profile(&ProfileInput {
+        display_name: "Vũ Minh".into(),
+        agency: "QLTT".into(),
+        unit: String::new(),
+        province: "HP".into(),
+        role: Role::Investigator,
+    })
+    .unwrap();
+    let mut codes = Vec::new();
+    let mut items = Vec::new();
+    for title in ["Vụ một", "Vụ hai"] {
+        let code = ws
+            .create_case(&NewCase {
+                title: title.into(),
+                ..NewCase::default()
+            })
+            .unwrap()
+            .code;
+        let path = dir.path().join(format!("{title}.txt"));
+        std::fs::write(&path, title).unwrap();
+        let item = ws
+            .add_files(&code, &[path], &AddOptions::default(), &mut |_| {})
+            .unwrap()
+            .remove(0);
+        let hit = IdentifierHit {
+            kind: Some(IdKind::BankAccount),
+            raw: "0011 0012 34567".into(),
+            qualifier: "VCB".into(),
+            location: "12-27".into(),
+            snippet: "STK 0011 0012 34567".into(),
+            ..IdentifierHit::default()
+        };
+        ws.suggest_identifiers(&code, &item.id, &[hit]).unwrap();
+        codes.push(code);
+        items.push(item.id);
+    }
+    let account = ws.case_suggestions(&codes[0]).unwrap().remove(0);
+    let confirmed = ws.confirm_entity(&account.id).unwrap();
+    let seller = ws
+        .create_entity(
+            &codes[0],
+            &NewEntity {
+                kind: Some(EntityKind::Subject),
+                label: "Nguyễn Văn A".into(),
+                aliases: vec!["Shop A".into()],
+                attrs: serde_json::json!({"subject_type": "person"})
+                    .as_object()
+                    .unwrap()
+                    .clone(),
+            },
+        )
+        .unwrap();
+    ws.add_link(&NewLink {
+        kind: Some(LinkKind::Receives),
+        from_id: seller.id.clone(),
+        to_id: confirmed.id.clone(),
+        evidence_ids: vec![items[0].clone()],
+    })
+    .unwrap();
+
+    let overview = serde_json::to_value(
+        crate::commands::entities::EntityOverview::of(&ws, &codes[0]).unwrap(),
+    )
+    .unwrap();
+    assert_shape("EntityOverview", &overview);
+    for entity in overview["entities"].as_array().unwrap() {
+        assert_shape("Entity", entity);
+    }
+    assert_shape("Link", &overview["links"][0]);
+    assert_shape("CrossCaseHit", &overview["hits"][0]);
+    for occurrence in ws.lookup("0011001234567").unwrap() {
+        assert_shape("Occurrence", &serde_json::to_value(&occurrence).unwrap());
+    }
+    for exclusion in ws.exclusions().unwrap().iter().take(3) {
+        assert_shape("Exclusion", &serde_json::to_value(exclusion).unwrap());
+    }
+    let graph = serde_json::to_value(case_graph(&ws, &codes[0], true).unwrap()).unwrap();
+    assert_shape("Graph", &graph);
+    assert!(graph["nodes"].as_array().unwrap().len() >= 3);
+    for node in graph["nodes"].as_array().unwrap() {
+        assert_shape("GraphNode", node);
+    }
+    for edge in graph["edges"].as_array().unwrap() {
+        assert_shape("GraphEdge", edge);
     }
 }

@@ -339,3 +339,206 @@ fn evidence_detail_and_timestamps_through_the_shell() {
     let stamps = invoke(&w, "timestamp_list", json!({"code": code})).unwrap();
     assert_eq!(stamps[0]["status"], "pending");
 }
+
+const ENTITY_COMMANDS: &[&str] = &[
+    "entity_overview",
+    "entity_confirm",
+    "entity_reject",
+    "entity_merge",
+    "entity_create",
+    "link_add",
+    "identifier_lookup",
+    "exclusion_list",
+    "exclusion_add",
+    "exclusion_remove",
+    "case_graph",
+    "graph_export",
+];
+
+#[test]
+fn entity_commands_through_the_shell() {
+    use truyvet_core::{IdKind, IdentifierHit};
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    invoke(
+        &w,
+        "profile_save",
+        json!({"profile": {"display_name": "Ngô Lan", "agency": "QLTT", "unit": "",
+                            "province": "HN", "role": "investigator"}}),
+    )
+    .unwrap();
+    let mut codes = Vec::new();
+    let mut items = Vec::new();
+    for title in ["Vụ một", "Vụ hai"] {
+        let case = invoke(
+            &w,
+            "case_create",
+            json!({"input": {"title": title, "origin": "tip"}}),
+        )
+        .unwrap();
+        let code = case["code"].as_str().unwrap().to_string();
+        let file = dir.path().join(format!("{title}.txt"));
+        std::fs::write(&file, title).unwrap();
+        let added = invoke(&w, "evidence_add", json!({"code": code, "paths": [file]})).unwrap();
+        items.push(added[0]["id"].as_str().unwrap().to_string());
+        codes.push(code);
+    }
+    // Suggestions come from evidence (the CLI or the extractor); the shell reviews them.
+    {
+        let mut ws = truyvet_core::Workspace::open(dir.path()).unwrap();
+        let hit = |kind, raw: &str| IdentifierHit {
+            kind: Some(kind),
+            raw: raw.into(),
+            location: "0-9".into(),
+            ..IdentifierHit::default()
+        };
+        ws.suggest_identifiers(
+            &codes[0],
+            &items[0],
+            &[
+                hit(IdKind::Phone, "0912 345 678"),
+                hit(IdKind::Phone, "0912.345.679"),
+                hit(IdKind::Email, "ban@shop.vn"),
+            ],
+        )
+        .unwrap();
+        ws.suggest_identifiers(&codes[1], &items[1], &[hit(IdKind::Phone, "+84 912345678")])
+            .unwrap();
+    }
+    let overview = invoke(&w, "entity_overview", json!({"code": codes[0]})).unwrap();
+    let ids: Vec<String> = overview["entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids.len(), 3);
+    assert_eq!(overview["hits"][0]["other_case_code"], codes[1].as_str());
+    assert_eq!(overview["hits"][0]["value"], "+84912345678");
+
+    let confirmed = invoke(&w, "entity_confirm", json!({"entityId": ids[0]})).unwrap();
+    assert_eq!(confirmed["state"], "confirmed");
+    let again = invoke(&w, "entity_confirm", json!({"entityId": ids[0]})).unwrap_err();
+    assert_eq!(again["code"], "invalid_input");
+    let merged = invoke(
+        &w,
+        "entity_merge",
+        json!({"entityId": ids[1], "intoId": ids[0]}),
+    )
+    .unwrap();
+    assert_eq!(merged["aliases"], json!(["+84912345679"]));
+    let rejected = invoke(
+        &w,
+        "entity_reject",
+        json!({"entityId": ids[2], "reason": "thư của sàn"}),
+    )
+    .unwrap();
+    assert_eq!(rejected["state"], "rejected");
+    let subject = invoke(
+        &w,
+        "entity_create",
+        json!({"code": codes[0], "input": {"kind": "subject", "label": "Trần Văn Bán",
+                "attrs": {"subject_type": "business"}}}),
+    )
+    .unwrap();
+    assert_eq!(subject["state"], "confirmed");
+    let link = invoke(
+        &w,
+        "link_add",
+        json!({"input": {"kind": "uses", "from_id": subject["id"], "to_id": ids[0],
+                          "evidence_ids": [items[0]]}}),
+    )
+    .unwrap();
+    assert_eq!(link["evidence_ids"], json!([items[0]]));
+    let no_evidence = invoke(
+        &w,
+        "link_add",
+        json!({"input": {"kind": "uses", "from_id": subject["id"], "to_id": ids[0],
+                          "evidence_ids": []}}),
+    )
+    .unwrap_err();
+    assert_eq!(no_evidence["code"], "invalid_input");
+
+    let found = invoke(&w, "identifier_lookup", json!({"value": "0912 345 678"})).unwrap();
+    assert_eq!(found.as_array().unwrap().len(), 2);
+
+    let graph = invoke(&w, "case_graph", json!({"code": codes[0]})).unwrap();
+    assert_eq!(graph["nodes"].as_array().unwrap().len(), 2);
+    assert_eq!(graph["edges"][0]["kind"], "uses");
+    let wide = invoke(&w, "case_graph", json!({"code": codes[0], "expand": true})).unwrap();
+    let other: Vec<&Value> = wide["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["other_case"] == true)
+        .collect();
+    assert_eq!(other.len(), 1);
+    assert_eq!(other[0]["case_code"], codes[1].as_str());
+    assert_eq!(other[0]["case_status"], "draft");
+
+    // Excluding the number removes the cross-case hit; removing the exclusion restores it.
+    let excluded = invoke(
+        &w,
+        "exclusion_add",
+        json!({"kind": "phone", "value": "0912345678", "note": "tổng đài"}),
+    )
+    .unwrap();
+    assert_eq!(excluded["source"], "user");
+    let overview = invoke(&w, "entity_overview", json!({"code": codes[0]})).unwrap();
+    assert_eq!(overview["hits"], json!([]));
+    let list = invoke(&w, "exclusion_list", json!({})).unwrap();
+    assert!(
+        list.as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["value"] == "+84912345678")
+    );
+    invoke(
+        &w,
+        "exclusion_remove",
+        json!({"kind": "phone", "value": "+84912345678"}),
+    )
+    .unwrap();
+    let overview = invoke(&w, "entity_overview", json!({"code": codes[0]})).unwrap();
+    assert_eq!(overview["hits"].as_array().unwrap().len(), 1);
+    let bad = invoke(&w, "exclusion_add", json!({"kind": "fax", "value": "1"})).unwrap_err();
+    assert!(bad.to_string().contains("fax"), "{bad}");
+
+    let kinds: Vec<String> = invoke(&w, "custody_log", json!({"code": codes[0]}))
+        .unwrap()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap().to_string())
+        .collect();
+    for kind in [
+        "identifiers_suggested",
+        "entity_confirmed",
+        "entity_merged",
+        "entity_rejected",
+        "entity_created",
+        "link_added",
+    ] {
+        assert!(kinds.iter().any(|k| k == kind), "{kind} in {kinds:?}");
+    }
+}
+
+#[test]
+fn entity_commands_belong_to_the_main_window_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    assert!(invoke(&w, "exclusion_list", json!({})).is_ok());
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("second window");
+    for cmd in ENTITY_COMMANDS {
+        let err = invoke(&other, cmd, json!({})).unwrap_err();
+        assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
+    }
+    // The main window is granted each of them (arguments missing, not permission).
+    for cmd in ENTITY_COMMANDS {
+        if let Err(err) = invoke(&w, cmd, json!({})) {
+            assert!(!err.to_string().contains("not allowed"), "{cmd}: {err}");
+        }
+    }
+}

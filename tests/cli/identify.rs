@@ -122,7 +122,7 @@ fn an_imported_page_brings_its_identifiers_too() {
     let ws = TestWorkspace::with_profile();
     let code = ws.new_case("Trang lưu từ máy");
     let file = ws.write_file("trang.html", SHOP_A.as_bytes());
-    let big = ws.write_file("video.bin", &vec![b'0'; 64]);
+    let big = ws.write_file("video.bin", &[b'0'; 64]);
     ws.add(&code, &[&file, &big]);
     let found = suggestions(&ws, &code);
     assert!(
@@ -130,4 +130,76 @@ fn an_imported_page_brings_its_identifiers_too() {
         "{found:?}"
     );
     ws.run(&["verify-workspace"]).ok();
+}
+
+/// Serves a listing whose payment details are only in a VietQR image, as sellers post
+/// them to stay out of text filters.
+fn serve_listing_with_qr() -> String {
+    use std::io::{Read, Write};
+    let payload =
+        truyvet_extract::build_payload("970436", "0011009988776", None, Some("TRAN THI B"));
+    let png = crate::extract::qr_png(&payload);
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut buf = [0u8; 4096];
+            let n = stream.read(&mut buf).unwrap_or(0);
+            let head = String::from_utf8_lossy(&buf[..n]);
+            let (kind, body): (&str, Vec<u8>) = if head.starts_with("GET /qr.png") {
+                ("image/png", png.clone())
+            } else {
+                (
+                    "text/html; charset=utf-8",
+                    "<html><head><meta charset=\"utf-8\"><title>Giày thể thao</title></head>\
+                     <body style=\"margin:0;background:#fff\"><h1>Giày thể thao nam</h1>\
+                     <p>Quét mã để thanh toán</p><img src=\"/qr.png\" width=\"300\"></body></html>"
+                        .as_bytes()
+                        .to_vec(),
+                )
+            };
+            let _ = write!(
+                stream,
+                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(&body);
+        }
+    });
+    format!("{base}/giay")
+}
+
+#[test]
+fn a_vietqr_code_in_the_screenshot_becomes_a_payment_account() {
+    let ws = TestWorkspace::with_profile();
+    let code = ws.new_case("Giày giả");
+    let url = serve_listing_with_qr();
+    ws.run(&[
+        "capture",
+        "--browser",
+        &url,
+        "--case",
+        &code,
+        "--allow",
+        "127.0.0.1",
+    ])
+    .ok();
+    let found = suggestions(&ws, &code);
+    assert!(
+        found.contains(&("vietqr".into(), "0011009988776".into())),
+        "{found:?}"
+    );
+    let list = ws.run(&["entity", "list", "--case", &code]).ok().json();
+    let qr = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id_kind"] == "vietqr")
+        .unwrap();
+    assert_eq!(qr["kind"], "payment_account", "{qr}");
+    assert!(
+        qr["qualifier"].as_str().unwrap().contains("VCB"),
+        "the bank comes from the BIN table: {qr}"
+    );
 }

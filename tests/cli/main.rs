@@ -6,9 +6,14 @@
 #![allow(clippy::unwrap_used)]
 
 mod capture;
+mod capture_batch;
 mod cases;
+mod entities;
 mod errors;
 mod evidence;
+mod extract;
+mod graph;
+mod identify;
 mod location;
 mod notes_and_log;
 mod profile;

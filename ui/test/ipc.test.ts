@@ -84,6 +84,40 @@ describe("tauriBackend", () => {
     ]);
   });
 
+  it("calls the entity and graph commands with the shell's argument names", async () => {
+    invoke.mockResolvedValue(null);
+    await tauriBackend.entityOverview("C1");
+    await tauriBackend.entityConfirm("e1");
+    await tauriBackend.entityReject("e1");
+    await tauriBackend.entityReject("e1", "trùng");
+    await tauriBackend.entityMerge("e2", "e1");
+    await tauriBackend.entityCreate("C1", { kind: "subject", label: "A" });
+    await tauriBackend.linkAdd({ kind: "uses", from_id: "s", to_id: "e1", evidence_ids: ["ev"] });
+    await tauriBackend.identifierLookup("0912 345 678");
+    await tauriBackend.exclusionList();
+    await tauriBackend.exclusionAdd("phone", "1900 1221");
+    await tauriBackend.exclusionRemove("domain", "shopee.vn");
+    await tauriBackend.caseGraph("C1");
+    await tauriBackend.caseGraph("C1", true);
+    await tauriBackend.graphExport("C1", "csv", false);
+    expect(invoke.mock.calls).toEqual([
+      ["entity_overview", { code: "C1" }],
+      ["entity_confirm", { entityId: "e1" }],
+      ["entity_reject", { entityId: "e1" }],
+      ["entity_reject", { entityId: "e1", reason: "trùng" }],
+      ["entity_merge", { entityId: "e2", intoId: "e1" }],
+      ["entity_create", { code: "C1", input: { kind: "subject", label: "A" } }],
+      ["link_add", { input: { kind: "uses", from_id: "s", to_id: "e1", evidence_ids: ["ev"] } }],
+      ["identifier_lookup", { value: "0912 345 678" }],
+      ["exclusion_list", undefined],
+      ["exclusion_add", { kind: "phone", value: "1900 1221" }],
+      ["exclusion_remove", { kind: "domain", value: "shopee.vn" }],
+      ["case_graph", { code: "C1" }],
+      ["case_graph", { code: "C1", expand: true }],
+      ["graph_export", { code: "C1", format: "csv", expand: false }],
+    ]);
+  });
+
   it("listens to the shell's events by name and hands on their payloads", async () => {
     const unlisten = vi.fn();
     listen.mockReset();

@@ -40,6 +40,17 @@ pub enum Command {
     /// Notes on a case.
     #[command(subcommand)]
     Note(NoteCmd),
+    /// Every occurrence of a phone, bank account, e-wallet, e-mail, domain… across the
+    /// workspace's cases, whichever way it is written.
+    Lookup { value: String },
+    /// Entities of a case: suggestions, confirm, reject, merge, links, cross-case hits.
+    #[command(subcommand)]
+    Entity(crate::entity::EntityCmd),
+    /// The exclusion list (hotlines, platform domains) kept out of cross-case hits.
+    #[command(subcommand)]
+    Exclusion(crate::exclusion::ExclusionCmd),
+    /// A case's entities and links as GraphML or i2-compatible CSV (entities + links).
+    Graph(crate::graph::GraphArgs),
     /// Print a case's custody log.
     Log {
         #[arg(long = "case", value_name = "CODE")]
@@ -66,6 +77,13 @@ pub enum Command {
         case: Option<String>,
         #[arg(long, default_value_t = 50)]
         limit: usize,
+    },
+    /// Identifiers in HTML, text and image files (phones, bank accounts, e-wallets,
+    /// emails, URLs, domains, social profiles, marketplace shops and listings, tax codes,
+    /// prices, VietQR). Needs no workspace. With --json, one JSON line per file.
+    Extract {
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
     },
 }
 

@@ -2,6 +2,11 @@
 
 mod args;
 mod capture;
+mod entity;
+mod exclusion;
+mod extract;
+mod graph;
+mod lookup;
 mod messages;
 mod run;
 mod timestamp;

@@ -15,6 +15,10 @@ use crate::args::{
 use crate::messages::EXIT_VERIFY_FAILED;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
+    // Extraction reads only the files it is given: no workspace is needed or opened.
+    if let Command::Extract { files } = &cli.command {
+        return Ok(crate::extract::run(files, cli.json));
+    }
     let root = match &cli.workspace {
         Some(dir) => dir.clone(),
         None => Workspace::default_location()?,
@@ -157,7 +161,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             // Each line is printed (and flushed) only after the file is durably stored
             // and logged: a script may treat every printed line as acknowledged.
             let mut stdout = std::io::stdout().lock();
+            let mut added = Vec::new();
             let mut print = |item: &truyvet_core::model::EvidenceItem| {
+                added.push(item.clone());
                 let line = if json {
                     serde_json::to_string(item).unwrap_or_default()
                 } else {
@@ -170,6 +176,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 let _ = stdout.flush();
             };
             ws.add_files(&case, &files, &options, &mut print)?;
+            // Identifiers in the files become suggestions of the case, after the files
+            // themselves are stored: a scan never holds up or undoes an acknowledgement.
+            truyvet_capture::identify::suggest_for_files(&mut ws, &case, &added)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Note(NoteCmd::Add { case, text }) => {
@@ -197,6 +206,11 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Capture(args) => crate::capture::run(&mut ws, args, json),
+        Command::Lookup { value } => crate::lookup::run(&ws, &value, json),
+        Command::Entity(cmd) => crate::entity::run(&mut ws, cmd, json),
+        Command::Exclusion(cmd) => crate::exclusion::run(&mut ws, cmd, json),
+        Command::Graph(args) => crate::graph::run(&ws, args, json),
+        Command::Extract { files } => Ok(crate::extract::run(&files, json)),
         Command::Timestamp(TimestampCmd::Run { now }) => crate::timestamp::run(&mut ws, now, json),
         Command::Timestamp(TimestampCmd::Status { case }) => {
             crate::timestamp::status(&ws, &case, json)
@@ -305,13 +319,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn open_mode(command: &Command) -> OpenMode {
     match command {
         Command::Profile(ProfileCmd::Set(_)) => OpenMode::CreateIfMissing,
+        Command::Lookup { .. } | Command::Graph(_) => OpenMode::ReadOnly,
+        Command::Entity(cmd) => crate::entity::open_mode(cmd),
+        Command::Exclusion(cmd) => crate::exclusion::open_mode(cmd),
         Command::Profile(ProfileCmd::Show)
         | Command::Case(CaseCmd::List { .. } | CaseCmd::Show { .. })
         | Command::Log { .. }
         | Command::VerifyWorkspace
         | Command::Search { .. }
         | Command::Config(ConfigCmd::Get { .. })
-        | Command::Timestamp(TimestampCmd::Status { .. }) => OpenMode::ReadOnly,
+        | Command::Timestamp(TimestampCmd::Status { .. })
+        | Command::Extract { .. } => OpenMode::ReadOnly,
         Command::Case(CaseCmd::New(_) | CaseCmd::Edit(_))
         | Command::Capture(_)
         | Command::Config(ConfigCmd::Set { .. })

@@ -18,6 +18,7 @@ pub mod error;
 mod evidence;
 mod exclusions;
 pub mod fold;
+pub mod graph_export;
 pub mod identifiers;
 mod links;
 pub mod model;
@@ -33,8 +34,8 @@ mod verify_timestamps;
 mod workspace;
 
 pub use captures::{
-    ArtifactInput, ArtifactRef, CaptureMethod, MANIFEST_FORMAT, MANIFEST_MEDIA_TYPE, SearchHit,
-    WebCaptureInfo, WebCaptureInput,
+    ArtifactInput, ArtifactRef, CaptureMethod, CaptureStager, MANIFEST_FORMAT, MANIFEST_MEDIA_TYPE,
+    SearchHit, StagedCaptures, WebCaptureInfo, WebCaptureInput,
 };
 pub use cases::CaseFilter;
 pub use crosscase::{CrossCaseHit, Occurrence};

@@ -24,7 +24,11 @@ pub async fn evidence_add(
             note,
             allow_empty: false,
         };
-        lock(&ws)?.add_files(&code, &paths, &options, &mut |_| {})
+        let mut ws = lock(&ws)?;
+        let items = ws.add_files(&code, &paths, &options, &mut |_| {})?;
+        // The files are stored; identifiers found in them become suggestions of the case.
+        truyvet_capture::identify::suggest_for_files(&mut ws, &code, &items)?;
+        Ok(items)
     })
     .await
 }

@@ -5,6 +5,7 @@ pub(crate) mod browser;
 pub(crate) mod capture;
 mod cases;
 pub(crate) mod detail;
+pub(crate) mod entities;
 mod evidence;
 pub(crate) mod timestamp;
 pub(crate) mod workspace;
@@ -63,6 +64,18 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         browser::browser_capture_now,
         browser::browser_navigate,
         browser::browser_close,
+        entities::entity_overview,
+        entities::entity_confirm,
+        entities::entity_reject,
+        entities::entity_merge,
+        entities::entity_create,
+        entities::link_add,
+        entities::identifier_lookup,
+        entities::exclusion_list,
+        entities::exclusion_add,
+        entities::exclusion_remove,
+        entities::case_graph,
+        entities::graph_export,
     ]
 }
 

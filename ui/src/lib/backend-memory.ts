@@ -4,6 +4,7 @@
 // it mean something. Files live in a virtual file system keyed by absolute path.
 
 import { fold } from "./fold";
+import { MemoryEntities } from "./backend-memory-entities";
 import type { Unlisten } from "./events";
 import { BackendError, toAppError, type Backend, type Desktop, type FileDropEvent } from "./ipc";
 import type {
@@ -17,10 +18,20 @@ import type {
   CaseSummary,
   ArtifactRef,
   CustodyEvent,
+  Entity,
+  EntityOverview,
   EvidenceDetail,
   EvidenceItem,
   EvidenceStamped,
+  Exclusion,
+  Graph,
+  GraphFormat,
+  IdKind,
+  Link,
   NewCase,
+  NewEntity,
+  NewLink,
+  Occurrence,
   Note,
   Problem,
   Profile,
@@ -142,6 +153,16 @@ export class MemoryBackend implements Backend {
   private readonly stampListeners = new Set<(event: EvidenceStamped) => void>();
   private tick = 0;
   private nextId = 1;
+  /** Entities, links, exclusions and the graph (see backend-memory-entities.ts). */
+  readonly entities = new MemoryEntities({
+    findCase: (code) => this.findCase(code),
+    caseById: (id) => this.cases.find((c) => c.id === id) ?? fail("case_not_found", `no case ${id}`),
+    evidenceOf: (caseId) => this.evidence.filter((e) => e.case_id === caseId),
+    log: (c, kind, payload) => this.log(c, kind, payload),
+    now: () => this.now(),
+    id: (prefix) => this.id(prefix),
+    actor: () => this.requireProfile().display_name,
+  });
 
   constructor(options: MemoryOptions = {}) {
     this.profile = options.profile ?? null;
@@ -640,6 +661,73 @@ export class MemoryBackend implements Backend {
     this.enter("custodyLog", [code]);
     const c = this.findCase(code);
     return structuredClone(this.events.filter((e) => e.case_id === c.id));
+  }
+
+  async entityOverview(code: string): Promise<EntityOverview> {
+    this.enter("entityOverview", [code]);
+    return this.entities.overview(code);
+  }
+
+  async entityConfirm(entityId: string): Promise<Entity> {
+    this.enter("entityConfirm", [entityId]);
+    this.requireProfile();
+    return this.entities.confirm(entityId);
+  }
+
+  async entityReject(entityId: string, reason?: string): Promise<Entity> {
+    this.enter("entityReject", [entityId, reason]);
+    this.requireProfile();
+    return this.entities.reject(entityId, reason);
+  }
+
+  async entityMerge(entityId: string, intoId: string): Promise<Entity> {
+    this.enter("entityMerge", [entityId, intoId]);
+    this.requireProfile();
+    return this.entities.merge(entityId, intoId);
+  }
+
+  async entityCreate(code: string, input: NewEntity): Promise<Entity> {
+    this.enter("entityCreate", [code, input]);
+    this.requireProfile();
+    return this.entities.create(code, input);
+  }
+
+  async linkAdd(input: NewLink): Promise<Link> {
+    this.enter("linkAdd", [input]);
+    this.requireProfile();
+    return this.entities.link(input);
+  }
+
+  async identifierLookup(value: string): Promise<Occurrence[]> {
+    this.enter("identifierLookup", [value]);
+    return this.entities.lookup(value);
+  }
+
+  async exclusionList(): Promise<Exclusion[]> {
+    this.enter("exclusionList", []);
+    return this.entities.exclusionList();
+  }
+
+  async exclusionAdd(kind: IdKind, value: string, note?: string): Promise<Exclusion> {
+    this.enter("exclusionAdd", [kind, value, note]);
+    this.requireProfile();
+    return this.entities.exclusionAdd(kind, value, note);
+  }
+
+  async exclusionRemove(kind: IdKind, value: string): Promise<Exclusion> {
+    this.enter("exclusionRemove", [kind, value]);
+    this.requireProfile();
+    return this.entities.exclusionRemove(kind, value);
+  }
+
+  async caseGraph(code: string, expand?: boolean): Promise<Graph> {
+    this.enter("caseGraph", [code, expand]);
+    return this.entities.graph(code, expand ?? false);
+  }
+
+  async graphExport(code: string, format: GraphFormat, expand?: boolean): Promise<string[] | null> {
+    this.enter("graphExport", [code, format, expand]);
+    return this.entities.graphExport(code, format);
   }
 
   async workspaceVerify(): Promise<VerifyReport> {

@@ -28,6 +28,13 @@ const SUMMARY_KEYS: Record<string, string[]> = {
   note_added: ["text"],
   capture_added: ["final_url", "http_status", "server_ip", "sha256", "partial_reason"],
   timestamp_added: ["gen_time", "tsa_url"],
+  identifiers_suggested: ["evidence_id"],
+  entity_created: ["kind", "label"],
+  entity_confirmed: ["entity_id"],
+  entity_rejected: ["entity_id", "reason"],
+  entity_merged: ["entity_id", "into", "aliases_added"],
+  link_added: ["kind", "from", "to", "evidence_ids"],
+  link_evidence_added: ["link_id", "evidence_ids"],
 };
 
 /** One line of an event's details; `key` is translated by the timeline when it can be. */

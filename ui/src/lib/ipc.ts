@@ -17,11 +17,21 @@ import type {
   CaseFilter,
   CaseSummary,
   CustodyEvent,
+  Entity,
+  EntityOverview,
   EvidenceDetail,
   EvidenceItem,
   EvidenceStamped,
+  Exclusion,
+  Graph,
+  GraphFormat,
+  IdKind,
+  Link,
   NewCase,
+  NewEntity,
+  NewLink,
   Note,
+  Occurrence,
   Profile,
   ProfileInput,
   StampRun,
@@ -60,6 +70,27 @@ export interface Backend {
   /** Goes to an address in the capture browser after the network policy accepted it (`browser_navigate`). */
   browserNavigate(url: string): Promise<void>;
   browserClose(): Promise<BrowserStatus>;
+  /** A case's entities (suggestions included), links and cross-case hits (`entity_overview`). */
+  entityOverview(code: string): Promise<EntityOverview>;
+  /** Accepts a suggestion (`entity_confirm`). */
+  entityConfirm(entityId: string): Promise<Entity>;
+  /** Sets a suggestion or entity aside for good, with an optional reason (`entity_reject`). */
+  entityReject(entityId: string, reason?: string): Promise<Entity>;
+  /** Merges an entity into another of the same case and kind (`entity_merge`). */
+  entityMerge(entityId: string, intoId: string): Promise<Entity>;
+  /** Creates a subject, listing or website by hand (`entity_create`). */
+  entityCreate(code: string, input: NewEntity): Promise<Entity>;
+  /** Links two entities of a case, backed by evidence (`link_add`). */
+  linkAdd(input: NewLink): Promise<Link>;
+  /** Every occurrence of an identifier across cases (`identifier_lookup`). */
+  identifierLookup(value: string): Promise<Occurrence[]>;
+  exclusionList(): Promise<Exclusion[]>;
+  exclusionAdd(kind: IdKind, value: string, note?: string): Promise<Exclusion>;
+  exclusionRemove(kind: IdKind, value: string): Promise<Exclusion>;
+  /** The case's nodes and edges, optionally one step into other cases (`case_graph`). */
+  caseGraph(code: string, expand?: boolean): Promise<Graph>;
+  /** Asks for a file in the native save dialog and writes the graph there (`graph_export`); `null` when cancelled. */
+  graphExport(code: string, format: GraphFormat, expand?: boolean): Promise<string[] | null>;
   /** Subscribes to the `capture-browser` event; resolves to an unsubscribe function. */
   onCaptureBrowser(handler: (event: CaptureBrowserEvent) => void): Promise<Unlisten>;
   /** Subscribes to the `evidence-stamped` event (a background timestamp was stored). */
@@ -161,6 +192,18 @@ export const tauriBackend: Backend = {
   browserCaptureNow: () => call("browser_capture_now"),
   browserNavigate: (url) => call("browser_navigate", { url }),
   browserClose: () => call("browser_close"),
+  entityOverview: (code) => call("entity_overview", { code }),
+  entityConfirm: (entityId) => call("entity_confirm", { entityId }),
+  entityReject: (entityId, reason) => call("entity_reject", defined({ entityId, reason })),
+  entityMerge: (entityId, intoId) => call("entity_merge", { entityId, intoId }),
+  entityCreate: (code, input) => call("entity_create", { code, input }),
+  linkAdd: (input) => call("link_add", { input }),
+  identifierLookup: (value) => call("identifier_lookup", { value }),
+  exclusionList: () => call("exclusion_list"),
+  exclusionAdd: (kind, value, note) => call("exclusion_add", defined({ kind, value, note })),
+  exclusionRemove: (kind, value) => call("exclusion_remove", { kind, value }),
+  caseGraph: (code, expand) => call("case_graph", defined({ code, expand })),
+  graphExport: (code, format, expand) => call("graph_export", defined({ code, format, expand })),
   onCaptureBrowser,
   onEvidenceStamped,
 };

@@ -298,3 +298,193 @@ export const ERROR_CODES = [
   "chromium_missing",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// ── Entities, links, cross-case hits and the case graph ─────────────────────────────
+
+export type EntityKind = "subject" | "listing" | "payment_account" | "identifier" | "website";
+export type EntityState = "suggested" | "confirmed" | "rejected" | "merged";
+export type IdKind =
+  | "phone"
+  | "bank_account"
+  | "ewallet"
+  | "email"
+  | "domain"
+  | "social_profile"
+  | "marketplace_shop"
+  | "marketplace_listing"
+  | "tax_code"
+  | "vietqr";
+export type LinkKind = "offers" | "operates" | "lists" | "uses" | "receives" | "shows" | "related";
+export type EdgeKind = LinkKind | "same_identifier";
+export type ExclusionSource = "default" | "user";
+export type GraphFormat = "graphml" | "csv";
+
+/** A subject, listing, payment account, identifier or website of a case. */
+export interface Entity {
+  id: string;
+  case_id: string;
+  kind: EntityKind;
+  /** Set for entities made from an extracted identifier. */
+  id_kind: IdKind | null;
+  /** The normalized identifier value (`+84…`, account digits, …). */
+  value: string | null;
+  /** Bank of an account or provider of an e-wallet; empty when unknown. */
+  qualifier: string;
+  label: string;
+  attrs: Record<string, unknown>;
+  state: EntityState;
+  merged_into: string | null;
+  aliases: string[];
+  /** How many times the identifier was found in the case's evidence. */
+  occurrences: number;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+/** A hand-made subject, listing or website (`entity_create`). */
+export interface NewEntity {
+  kind: EntityKind;
+  label: string;
+  aliases?: string[];
+  attrs?: Record<string, string | number>;
+}
+
+/** A typed link between two entities of a case, backed by evidence items. */
+export interface Link {
+  id: string;
+  case_id: string;
+  kind: LinkKind;
+  from_id: string;
+  to_id: string;
+  evidence_ids: string[];
+  created_at: string;
+  created_by: string;
+}
+
+export interface NewLink {
+  kind: LinkKind;
+  from_id: string;
+  to_id: string;
+  evidence_ids: string[];
+}
+
+/** "Seen in case X (date, status)". */
+export interface CrossCaseHit {
+  entity_id: string;
+  id_kind: IdKind;
+  value: string;
+  qualifier: string;
+  other_case_code: string;
+  other_case_title: string;
+  other_case_status: CaseStatus;
+  other_entity_id: string;
+  other_id_kind: IdKind;
+  other_qualifier: string;
+  other_seen_at: string;
+  other_evidence_count: number;
+}
+
+/** What the entities panel shows for a case (`entity_overview`). */
+export interface EntityOverview {
+  entities: Entity[];
+  links: Link[];
+  hits: CrossCaseHit[];
+}
+
+/** One place an identifier was found (`identifier_lookup`). */
+export interface Occurrence {
+  case_code: string;
+  case_title: string;
+  case_status: CaseStatus;
+  recorded_at: string;
+  evidence_id: string;
+  id_kind: IdKind;
+  value: string;
+  qualifier: string;
+  raw: string;
+  location: string;
+  snippet: string;
+  entity_id: string;
+  entity_state: EntityState;
+  excluded: boolean;
+}
+
+export interface Exclusion {
+  kind: IdKind;
+  value: string;
+  source: ExclusionSource;
+  note: string;
+}
+
+export interface GraphNode {
+  id: string;
+  kind: EntityKind;
+  id_kind: IdKind | null;
+  label: string;
+  value: string | null;
+  qualifier: string;
+  state: EntityState;
+  case_code: string;
+  case_status: CaseStatus;
+  /** The node belongs to another case (the graph was expanded). */
+  other_case: boolean;
+  evidence_ids: string[];
+}
+
+export interface GraphEdge {
+  id: string;
+  kind: EdgeKind;
+  source: string;
+  target: string;
+  evidence_ids: string[];
+}
+
+/** The case graph (`case_graph`). */
+export interface Graph {
+  case_code: string;
+  expanded: boolean;
+  nodes: GraphNode[];
+  edges: GraphEdge[];
+}
+
+export const ENTITY_KINDS: readonly EntityKind[] = [
+  "subject",
+  "listing",
+  "payment_account",
+  "identifier",
+  "website",
+];
+export const ENTITY_STATES: readonly EntityState[] = ["suggested", "confirmed", "rejected", "merged"];
+export const ID_KINDS: readonly IdKind[] = [
+  "phone",
+  "bank_account",
+  "ewallet",
+  "email",
+  "domain",
+  "social_profile",
+  "marketplace_shop",
+  "marketplace_listing",
+  "tax_code",
+  "vietqr",
+];
+export const LINK_KINDS: readonly LinkKind[] = [
+  "offers",
+  "operates",
+  "lists",
+  "uses",
+  "receives",
+  "shows",
+  "related",
+];
+export const EDGE_KINDS: readonly EdgeKind[] = [
+  "offers",
+  "operates",
+  "lists",
+  "uses",
+  "receives",
+  "shows",
+  "related",
+  "same_identifier",
+];
+export const EXCLUSION_SOURCES: readonly ExclusionSource[] = ["default", "user"];
