@@ -1,7 +1,8 @@
 //! The capture browser through the shell's commands on the mock runtime, with the real
 //! Chromium on a private Xvfb display and a loopback site: every visit captured into the
 //! case and announced as an event, pause, capture now, the network policy on the address
-//! field, and the errors when it is missing, open twice or not open.
+//! field and on a page reached by a redirect (reported as `failed`), and the errors
+//! when it is missing, open twice or not open.
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, Command, Stdio};
@@ -193,7 +194,8 @@ fn the_capture_browser_captures_visits_into_the_case() {
 
     // A page that sends the browser on to an address the policy refuses: the policy
     // proxy keeps Chromium from connecting (it shows its own error page, which is no
-    // visit), and the refusal is recorded in the metadata of a later capture.
+    // visit), the panel is told it was refused, and the refusal is recorded in the
+    // metadata of a later capture.
     let internal = format!("{}/trang-noi-bo", base.replace("127.0.0.1", "127.0.0.2"));
     invoke(
         &w,
@@ -202,7 +204,16 @@ fn the_capture_browser_captures_visits_into_the_case() {
     )
     .unwrap();
     next_of(&events, "visited", &format!("{base}/chuyen"));
-    std::thread::sleep(Duration::from_secs(5));
+    let refused_page = next_of(&events, "failed", &internal);
+    assert_eq!(refused_page["case_code"], code.as_str());
+    assert_eq!(refused_page["error"]["code"], "capture_failed");
+    assert!(
+        refused_page["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("policy_refused"),
+        "{refused_page}"
+    );
 
     // Paused: the visit is reported, not captured.
     let paused = invoke(&w, "browser_set_paused", json!({"paused": true})).unwrap();
@@ -265,8 +276,10 @@ fn the_capture_browser_captures_visits_into_the_case() {
         "{internal} refused and recorded: {refused:?}"
     );
     assert!(
-        events.try_iter().all(|e| e["url"] != internal.as_str()),
-        "no visit of the refused page"
+        events
+            .try_iter()
+            .all(|e| e["url"] != internal.as_str() || e["kind"] == "failed"),
+        "no visit or capture of the refused page"
     );
     // The redirecting page itself may or may not have been taken before it moved on.
     let urls: Vec<_> = detail

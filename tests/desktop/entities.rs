@@ -1,7 +1,8 @@
 //! The entities tab and the graph view in the real app: a suggestion recorded through the
 //! CLI is confirmed in the app, its node appears in the cytoscape graph (and in the node
-//! list beside the canvas), the custody log shows the confirmation, and the graph
-//! expands into the other case that holds the same phone number.
+//! list beside the canvas), the custody log shows the confirmation, the graph expands
+//! into the other case that holds the same phone number, and "Tra cứu" finds the number
+//! in both cases.
 
 use fantoccini::Locator;
 use truyvet_desktop_e2e::App;
@@ -135,6 +136,24 @@ async fn a_confirmed_suggestion_shows_in_the_graph_and_the_log() {
         .await
         .unwrap();
     assert_eq!(nodes.len(), 2);
+
+    // "Tra cứu" finds the number in both cases, written yet another way, and a case code
+    // opens that case.
+    app.click("[data-testid=nav-lookup]").await;
+    app.fill("[data-testid=lookup-input]", "84912345678").await;
+    app.click("[data-testid=lookup-submit]").await;
+    app.wait_text("[data-testid=lookup-summary]", |t| t.contains(": 2."))
+        .await;
+    for case in [&code, &other_code] {
+        app.find(&format!("[data-testid=lookup-row][data-case=\"{case}\"]"))
+            .await;
+    }
+    app.click(&format!(
+        "[data-testid=lookup-row][data-case=\"{other_code}\"] [data-testid=lookup-open-case]"
+    ))
+    .await;
+    app.wait_text("[data-testid=case-code]", |t| t == other_code)
+        .await;
     app.quit().await;
 
     // The same state through the CLI: confirmed, and the log's last event says so.

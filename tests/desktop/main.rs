@@ -162,7 +162,21 @@ async fn profile_case_evidence_and_cli_agree() {
         .iter()
         .map(|e| e["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["case_created", "evidence_added", "note_added"]);
+    // The phone number in the file arrives as a suggestion, logged after the file.
+    assert_eq!(
+        kinds,
+        [
+            "case_created",
+            "evidence_added",
+            "identifiers_suggested",
+            "note_added"
+        ]
+    );
+    let suggested = cli_json(
+        &workspace,
+        &["entity", "list", "--case", &code, "--state", "suggested"],
+    );
+    assert_eq!(suggested[0]["value"], "+84912345678", "{suggested}");
     let verify = Command::new(built_binary("truyvet"))
         .arg("--workspace")
         .arg(&workspace)

@@ -28,6 +28,9 @@ pub enum VisitKind {
     /// The page changed its URL without loading a document (history API: single-page
     /// apps such as marketplaces do this for every product).
     SameDocument,
+    /// Chromium showed its own error page instead of the document (the connection or
+    /// the proxy refused it); `url` is the address that failed. Never captured.
+    ErrorPage,
 }
 
 /// A page visited in the capture browser.
@@ -227,6 +230,10 @@ async fn watch_targets(
 
 async fn handle_visits(inner: Arc<Inner>, mut visits: mpsc::UnboundedReceiver<VisitSignal>) {
     while let Some(signal) = visits.recv().await {
+        if signal.url.starts_with("chrome-error://") && !signal.same_document {
+            report_error_page(&inner, &signal.target_id).await;
+            continue;
+        }
         if !(signal.url.starts_with("http://") || signal.url.starts_with("https://")) {
             continue;
         }
@@ -258,6 +265,30 @@ async fn handle_visits(inner: Arc<Inner>, mut visits: mpsc::UnboundedReceiver<Vi
             visit,
             result: Box::new(result),
         });
+    }
+}
+
+/// An error page is a `chrome-error://` document; the address that failed is the URL of
+/// the tab's current history entry. Reported as an [`VisitKind::ErrorPage`] visit so the
+/// investigator learns why nothing was captured; the tab does not become "current".
+async fn report_error_page(inner: &Inner, target_id: &str) {
+    let tab = lock(&inner.tabs).get(target_id).cloned();
+    let Some(tab) = tab else {
+        return;
+    };
+    let Ok(history) = tab.call("Page.getNavigationHistory", json!({})).await else {
+        return;
+    };
+    let url = history["currentIndex"]
+        .as_u64()
+        .and_then(|i| history["entries"].get(i as usize))
+        .and_then(|entry| entry["url"].as_str());
+    if let Some(url) = url.filter(|u| u.starts_with("http://") || u.starts_with("https://")) {
+        let _ = inner.events.send(SessionEvent::Visited(Visit {
+            tab: target_id.to_string(),
+            url: url.to_string(),
+            kind: VisitKind::ErrorPage,
+        }));
     }
 }
 

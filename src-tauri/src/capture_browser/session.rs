@@ -7,11 +7,11 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use tokio::sync::mpsc;
-use truyvet_browser::{BrowserOptions, SessionEvent, launch_visible};
+use truyvet_browser::{BrowserOptions, SessionEvent, VisitKind, launch_visible};
 use truyvet_capture::policy_proxy::PolicyProxy;
 use truyvet_core::{Error, ErrorCode};
 
-use super::store::{Job, Store};
+use super::store::{Job, Store, Work};
 use super::{BrowserErrorCode, Reply, Request, SessionSpec, Shared, guard};
 use crate::commands::AppError;
 use crate::events::{BrowserEventKind, Notifier};
@@ -114,13 +114,13 @@ async fn drive(
     };
     let _ = ready.send(Ok(()));
 
-    let (jobs, jobs_rx) = std::sync::mpsc::channel::<Job>();
+    let (jobs, jobs_rx) = std::sync::mpsc::channel::<Work>();
     let storing_store = store.clone();
     let storing = std::thread::Builder::new()
         .name("capture-browser-store".into())
         .spawn(move || {
-            for job in jobs_rx {
-                storing_store.store(job);
+            for work in jobs_rx {
+                storing_store.run(work);
             }
         });
     let storing = match storing {
@@ -160,7 +160,7 @@ async fn drive(
                             refused: take_refused(),
                             reply: Some(reply),
                         };
-                        let _ = jobs.send(job);
+                        let _ = jobs.send(Work::Page(job));
                     }
                     Err(e) => {
                         let error = browser_error(e);
@@ -171,6 +171,10 @@ async fn drive(
             },
             event = session.next_event() => match event {
                 None => break,
+                Some(SessionEvent::Visited(visit)) if visit.kind == VisitKind::ErrorPage => {
+                    // After the captures already queued, so the panel reads in order.
+                    let _ = jobs.send(Work::ErrorPage(visit.url));
+                }
                 Some(SessionEvent::Visited(visit)) => {
                     *guard(&shared.url) = Some(visit.url.clone());
                     store.notifier.capture_browser(
@@ -185,7 +189,7 @@ async fn drive(
                             refused: take_refused(),
                             reply: None,
                         };
-                        let _ = jobs.send(job);
+                        let _ = jobs.send(Work::Page(job));
                     }
                     Err(e) => store.failed(Some(visit.url), browser_error(e)),
                 },

@@ -6,8 +6,8 @@ use std::sync::{Arc, Mutex};
 
 use truyvet_browser::PageCapture;
 use truyvet_capture::{NetworkPolicy, evidence_from_page};
-use truyvet_core::Workspace;
 use truyvet_core::model::EvidenceItem;
+use truyvet_core::{Error, ErrorCode, Workspace};
 
 use super::Reply;
 use crate::commands::AppError;
@@ -21,6 +21,13 @@ pub(super) struct Job {
     pub page: Box<PageCapture>,
     pub refused: Vec<String>,
     pub reply: Option<Reply<EvidenceItem>>,
+}
+
+/// What the storing thread does, in the order the session produced it.
+pub(super) enum Work {
+    Page(Job),
+    /// Chromium showed its own error page for this address (nothing to capture).
+    ErrorPage(String),
 }
 
 /// What storing needs; shared by the session thread and the storing thread.
@@ -48,6 +55,28 @@ impl Store {
         let mut event = self.event(BrowserEventKind::Failed, url);
         event.error = Some(error);
         self.notifier.capture_browser(&event);
+    }
+
+    pub fn run(&self, work: Work) {
+        match work {
+            Work::Page(job) => self.store(job),
+            Work::ErrorPage(url) => self.error_page(url),
+        }
+    }
+
+    /// A page Chromium could not show: most often the policy proxy refused it (a link or
+    /// redirect to an address the policy forbids), so it is checked again here to say
+    /// which; otherwise the connection failed. Either way nothing is stored.
+    pub fn error_page(&self, url: String) {
+        let error = match self.policy.check_url(&url) {
+            Err(e) => capture_error(e),
+            Ok(_) => Error::new(
+                ErrorCode::CaptureFailed,
+                format!("connect_failed: Chromium showed its error page for {url}"),
+            )
+            .into(),
+        };
+        self.failed(Some(url), error);
     }
 
     pub fn store(&self, job: Job) {
@@ -123,7 +152,8 @@ mod tests {
     }
 
     /// A visited page on an address the policy refuses (as visited, or where it ended)
-    /// is reported as refused and not stored; an allowed one is stored.
+    /// is reported as refused and not stored; an allowed one is stored. An error page
+    /// of Chromium is reported as refused when the policy refuses its address.
     #[test]
     fn a_refused_visit_is_not_stored() {
         let dir = tempfile::tempdir().unwrap();
@@ -161,14 +191,24 @@ mod tests {
         store.store(job("http://10.0.0.1/admin", "http://10.0.0.1/admin"));
         store.store(job("http://203.0.113.7/a", "http://169.254.169.254/"));
         store.store(job("http://203.0.113.7/a", "http://203.0.113.7/b"));
+        // Error pages of Chromium: refused by the policy, or a failed connection.
+        store.run(Work::ErrorPage("http://10.1.2.3/shop".into()));
+        store.run(Work::ErrorPage("http://203.0.113.7/gone".into()));
         let told = guard(&told).clone();
         let kinds: Vec<_> = told.iter().map(|(_, v)| v["kind"].clone()).collect();
-        assert_eq!(kinds, ["failed", "failed", "captured"], "{told:?}");
-        for (_, failed) in &told[..2] {
+        assert_eq!(
+            kinds,
+            ["failed", "failed", "captured", "failed", "failed"],
+            "{told:?}"
+        );
+        for (_, failed) in told[..2].iter().chain(&told[3..4]) {
             assert_eq!(failed["error"]["code"], "capture_failed");
             let message = failed["error"]["message"].as_str().unwrap();
             assert!(message.starts_with("policy_refused"), "{message}");
         }
+        assert_eq!(told[3].1["url"], "http://10.1.2.3/shop");
+        let unreachable = told[4].1["error"]["message"].as_str().unwrap();
+        assert!(unreachable.starts_with("connect_failed"), "{unreachable}");
         let stored = guard(&store.workspace).case_detail(&case.code).unwrap();
         assert_eq!(stored.evidence.len(), 1);
         assert_eq!(

@@ -80,14 +80,23 @@ export class MemoryEntities {
   private readonly entities: Entity[] = [];
   private readonly occurrences: MemoryOccurrence[] = [];
   private readonly links: Link[] = [];
-  private readonly exclusions: Exclusion[] = [
+  /** The shipped defaults, as the core's `exclusions_default.txt` (a small subset). */
+  private readonly defaults: Exclusion[] = [
     { kind: "phone", value: "+8419001221", source: "default", note: "Shopee" },
     { kind: "domain", value: "shopee.vn", source: "default", note: "Shopee" },
   ];
+  /** Defaults the user switched off, as `kind value`. */
+  private readonly switchedOff = new Set<string>();
+  private readonly userExclusions: Exclusion[] = [];
   /** Where the save dialog "chooses" (without extension), or `null`: the dialog is cancelled. */
   exportChoice: string | null = "/home/user/do-thi";
 
   constructor(private readonly host: EntityHost) {}
+
+  /** The effective list: the defaults not switched off, then the user's entries. */
+  private get exclusions(): Exclusion[] {
+    return [...this.defaults.filter((d) => !this.switchedOff.has(`${d.kind} ${d.value}`)), ...this.userExclusions];
+  }
 
   private excluded(kind: IdKind, value: string): boolean {
     return this.exclusions.some((e) => family(e.kind) === family(kind) && e.value === value);
@@ -306,6 +315,8 @@ export class MemoryEntities {
   }
 
   lookup(value: string): Occurrence[] {
+    // Like the core: nothing to read (empty, or no letter or digit) is bad input.
+    if (!/[\p{L}\p{N}]/u.test(value)) fail("invalid_input", `'${value.trim()}' is no identifier`);
     const out: Occurrence[] = [];
     for (const o of this.occurrences) {
       const e = this.find(o.entity_id);
@@ -342,22 +353,28 @@ export class MemoryEntities {
     return structuredClone(this.exclusions);
   }
 
+  /** Adding a default that was switched off switches it on again (source stays `default`). */
   exclusionAdd(kind: IdKind, raw: string, note = ""): Exclusion {
     const value = normalizeValue(kind, raw);
+    this.switchedOff.delete(`${kind} ${value}`);
     let found = this.exclusions.find((e) => e.kind === kind && e.value === value);
     if (!found) {
       found = { kind, value, source: "user", note: note.trim() };
-      this.exclusions.push(found);
+      this.userExclusions.push(found);
+    } else if (found.source === "user") {
+      found.note = note.trim();
     }
     return structuredClone(found);
   }
 
+  /** A user entry is removed, a default switched off; what is not listed is bad input. */
   exclusionRemove(kind: IdKind, raw: string): Exclusion {
     const value = normalizeValue(kind, raw);
-    const at = this.exclusions.findIndex((e) => e.kind === kind && e.value === value);
-    if (at < 0) fail("invalid_input", `${kind} ${value} is not on the exclusion list`);
-    const [removed] = this.exclusions.splice(at, 1);
-    return removed!;
+    const found = this.exclusions.find((e) => e.kind === kind && e.value === value);
+    if (!found) fail("invalid_input", `${kind} ${value} is not on the exclusion list`);
+    if (found.source === "default") this.switchedOff.add(`${kind} ${value}`);
+    else this.userExclusions.splice(this.userExclusions.indexOf(found), 1);
+    return structuredClone(found);
   }
 
   /** The live entity an id stands for (following merges); undefined when rejected. */
