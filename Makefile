@@ -55,7 +55,7 @@ lint:
 rust-test:
 	@mkdir -p $(TEST_LOGS)
 	$(CARGO) build --workspace --locked
-	$(CARGO) test --workspace --locked 2>&1 | tee $(TEST_LOGS)/rust.log
+	$(CARGO) test --workspace --locked --no-fail-fast 2>&1 | tee $(TEST_LOGS)/rust.log
 
 desktop-e2e: ui
 	$(CARGO) build -p truyvet-desktop -p truyvet-cli
