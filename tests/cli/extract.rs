@@ -1,4 +1,4 @@
-//! `truyvet extract`: identifiers from HTML, text and image files as JSON lines, no
+//! `truyvet extract`: identifiers from HTML, text, image, MHTML and PDF files as JSON lines, no
 //! workspace needed, and bad input (a missing file, a text file named .png) reported
 //! with a stable code and exit 3 while the other files are still read.
 
@@ -159,7 +159,10 @@ fn bad_input_has_stable_codes() {
         .fails_with(3, "not_a_file");
     let pdf = ws.write_file("report.pdf", b"%PDF-1.7\n%");
     ws.run(&["extract".as_ref(), pdf.as_os_str()])
-        .fails_with(3, "unsupported_format");
+        .fails_with(3, "pdf_unreadable");
+    let mht = ws.write_file("trang.mht", b"SDT 0912345678, not a MIME message");
+    ws.run(&["extract".as_ref(), mht.as_os_str()])
+        .fails_with(3, "mhtml_unreadable");
     assert_eq!(ws.run(&["extract"]).code, 2, "no file is a usage error");
 }
 
@@ -184,4 +187,91 @@ fn one_bad_file_does_not_stop_the_others() {
         plain.stderr.contains("[not_an_image]") && plain.stderr.contains("Tệp không phải là ảnh"),
         "{plain}"
     );
+}
+
+/// A one-page PDF written by hand (uncompressed, with a correct cross-reference table)
+/// whose lines are placed with `Td`, as word processors do.
+fn simple_pdf(lines: &[&str]) -> Vec<u8> {
+    let mut content = String::from("BT /F1 12 Tf 72 720 Td");
+    for (i, line) in lines.iter().enumerate() {
+        if i > 0 {
+            content.push_str(" 0 -18 Td");
+        }
+        content.push_str(&format!(" ({line}) Tj"));
+    }
+    content.push_str(" ET");
+    let objects = [
+        "<< /Type /Catalog /Pages 2 0 R >>".to_string(),
+        "<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_string(),
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_string(),
+        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>".to_string(),
+        format!("<< /Length {} >>\nstream\n{content}\nendstream", content.len()),
+    ];
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n{body}\nendobj\n", i + 1).as_bytes());
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        pdf.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    pdf
+}
+
+#[test]
+fn mhtml_and_pdf_files() {
+    let ws = TestWorkspace::new();
+    // A saved page: the HTML as quoted-printable UTF-8 ("Liên hệ", "Số tài khoản").
+    let mhtml = ws.write_file(
+        "trang.mhtml",
+        b"From: <Saved by Blink>\r\nMIME-Version: 1.0\r\nContent-Type: multipart/related;\r\n\
+          \ttype=\"text/html\";\r\n\tboundary=\"----MultipartBoundary--abc----\"\r\n\r\n\
+          ------MultipartBoundary--abc----\r\nContent-Type: text/html\r\n\
+          Content-Transfer-Encoding: quoted-printable\r\n\r\n\
+          <html><body><p>Li=C3=AAn h=E1=BB=87 Zalo: 0912 345 =\r\n678</p><p>S=E1=BB=91 t=C3=A0i kho=E1=BA=A3n: \
+          0011001234567 Vietcombank</p></body></html>\r\n\
+          ------MultipartBoundary--abc------\r\n",
+    );
+    let pdf = ws.write_file(
+        "bao-cao.pdf",
+        &simple_pdf(&[
+            "Lien he Zalo: 0912 345 678",
+            "STK 0011001234567 Vietcombank",
+        ]),
+    );
+    let run = ws.run(&["extract".as_ref(), mhtml.as_os_str(), pdf.as_os_str()]);
+    let run = run.ok();
+    let lines = run.json_lines();
+    assert_eq!(lines.len(), 2, "{run}");
+    for (line, media, place) in [(&lines[0], "mhtml", "part"), (&lines[1], "pdf", "page")] {
+        assert_eq!(line["media"], media, "{run}");
+        assert_eq!(line["parts"], 1, "{run}");
+        let found = identifiers(line);
+        for want in [
+            ("phone", "+84912345678"),
+            ("bank_account", "VCB:0011001234567"),
+        ] {
+            assert!(
+                found.contains(&(want.0.into(), want.1.into())),
+                "{media}: {want:?} not in {found:?}"
+            );
+        }
+        let hit = &line["identifiers"][0];
+        assert!(hit["details"][place].is_string(), "{media}: {hit}");
+        assert!(hit["location"]["start"].is_u64(), "{media}: {hit}");
+    }
+    assert_eq!(lines[1]["identifiers"][0]["details"]["page"], "1");
+    assert_eq!(lines[0]["identifiers"][0]["details"]["part"], "0");
 }

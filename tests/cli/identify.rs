@@ -203,3 +203,29 @@ fn a_vietqr_code_in_the_screenshot_becomes_a_payment_account() {
         "the bank comes from the BIN table: {qr}"
     );
 }
+
+#[test]
+fn a_suggestion_from_a_saved_page_says_which_part_it_is_in() {
+    let ws = TestWorkspace::with_profile();
+    let code = ws.new_case("Trang lưu MHTML");
+    let mhtml = "From: <Saved by Blink>\r\nSubject: Shop\r\nMIME-Version: 1.0\r\n\
+        Content-Type: multipart/related; type=\"text/html\"; boundary=\"----B\"\r\n\r\n\
+        ------B\r\nContent-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\
+        <html><body><p>Liên hệ 0912 345 678</p></body></html>\r\n------B--\r\n";
+    let file = ws.write_file("shop.mhtml", mhtml.as_bytes());
+    ws.add(&code, &[&file]);
+    let found = ws.run(&["lookup", "0912345678"]).ok().json();
+    let phone = found
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["id_kind"] == "phone")
+        .unwrap_or_else(|| panic!("{found}"));
+    assert!(
+        phone["location"]
+            .as_str()
+            .unwrap()
+            .starts_with("file:part 0:"),
+        "{phone}"
+    );
+}

@@ -137,7 +137,12 @@ fn suggestion(hit: &Hit, source: &str) -> Option<IdentifierHit> {
     let value = normalize(kind, &value).ok()?;
     let location = match hit.location {
         Location::Span { start, end } if start == 0 && end == 0 => "url".to_string(),
-        Location::Span { start, end } => format!("{source}:{start}-{end}"),
+        // A PDF hit is placed in its page's text, an MHTML hit in its part's HTML.
+        Location::Span { start, end } => match (hit.details.get("page"), hit.details.get("part")) {
+            (Some(page), _) => format!("{source}:page {page}:{start}-{end}"),
+            (None, Some(part)) => format!("{source}:part {part}:{start}-{end}"),
+            (None, None) => format!("{source}:{start}-{end}"),
+        },
         Location::Image { region } => format!(
             "image:{},{} {}x{}",
             region.x, region.y, region.width, region.height

@@ -1,5 +1,5 @@
-//! `truyvet extract FILE…`: the identifiers in HTML, text and image files, without a
-//! workspace. One result per file (with `--json`, one JSON line per file, as soon as it
+//! `truyvet extract FILE…`: the identifiers in HTML, text, image, MHTML and PDF files,
+//! without a workspace. One result per file (with `--json`, one JSON line per file, as soon as it
 //! is read); a file that cannot be read is reported on stderr with a stable code and
 //! the others are still processed; the exit code is then 3 (bad input).
 
@@ -8,7 +8,7 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use serde::Serialize;
-use truyvet_extract::{Document, Media, extract_document};
+use truyvet_extract::{Document, extract_document};
 
 /// Larger files are refused rather than read into memory (images have their own
 /// pixel and memory limits inside the extractor).
@@ -106,11 +106,7 @@ fn print_result(result: &FileResult<'_>, json: bool) {
             out,
             "{} ({}{}): {} định danh",
             result.file,
-            match result.document.media {
-                Media::Html => "html",
-                Media::Text => "text",
-                Media::Image => "image",
-            },
+            result.document.media.as_str(),
             result
                 .document
                 .encoding
@@ -151,6 +147,10 @@ fn headline(code: &str) -> &'static str {
         "image_unreadable" => "Ảnh bị hỏng, không đọc được",
         "image_too_large" => "Ảnh quá lớn",
         "unsupported_format" => "Chưa hỗ trợ loại tệp này",
+        "mhtml_unreadable" => "Tệp MHTML bị hỏng, không đọc được",
+        "pdf_encrypted" => "Tệp PDF có mật khẩu",
+        "pdf_unreadable" => "Tệp PDF bị hỏng, không đọc được",
+        "pdf_too_large" => "Tệp PDF quá lớn",
         _ => "Lỗi",
     }
 }

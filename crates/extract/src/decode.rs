@@ -215,6 +215,24 @@ pub fn decode_bytes(bytes: &[u8]) -> Decoded {
     }
 }
 
+/// Bytes whose charset a container names (an MHTML part's `Content-Type`): that charset
+/// when it is a known one, else the same guesses as [`decode_bytes`].
+pub(crate) fn decode_with_charset(bytes: &[u8], charset: Option<&str>) -> Decoded {
+    let named = charset
+        .and_then(|l| encoding_rs::Encoding::for_label(l.trim().as_bytes()))
+        .filter(|e| *e != encoding_rs::UTF_8);
+    match named {
+        Some(enc) if encoding_rs::Encoding::for_bom(bytes).is_none() => {
+            let (text, _, _) = enc.decode(bytes);
+            Decoded {
+                text: nfc(&text),
+                encoding: enc.name(),
+            }
+        }
+        _ => decode_bytes(bytes),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

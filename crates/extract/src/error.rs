@@ -11,8 +11,16 @@ pub enum ErrorCode {
     ImageUnreadable,
     /// Larger than the configured limits (pixels or decoded memory).
     ImageTooLarge,
-    /// A kind of file not read yet (PDF).
+    /// A kind of file not read yet.
     UnsupportedFormat,
+    /// A file named or shaped as MHTML that is not a MIME multipart message.
+    MhtmlUnreadable,
+    /// A PDF that needs a password to open.
+    PdfEncrypted,
+    /// A damaged PDF, or bytes named `.pdf` that are not one.
+    PdfUnreadable,
+    /// A PDF over the size, page or time limits.
+    PdfTooLarge,
 }
 
 impl ErrorCode {
@@ -22,6 +30,10 @@ impl ErrorCode {
             ErrorCode::ImageUnreadable => "image_unreadable",
             ErrorCode::ImageTooLarge => "image_too_large",
             ErrorCode::UnsupportedFormat => "unsupported_format",
+            ErrorCode::MhtmlUnreadable => "mhtml_unreadable",
+            ErrorCode::PdfEncrypted => "pdf_encrypted",
+            ErrorCode::PdfUnreadable => "pdf_unreadable",
+            ErrorCode::PdfTooLarge => "pdf_too_large",
         }
     }
 }
