@@ -245,12 +245,13 @@ fn social_profile(text: &str) -> Option<String> {
     let rest = lower.split_once("://").map_or(lower.as_str(), |(_, r)| r);
     let (host_part, path) = rest.split_once('/')?;
     let mut host = url_host(host_part)?;
-    for prefix in ["www.", "m.", "mobile.", "web."] {
-        if let Some(h) = host.strip_prefix(prefix)
-            && h.contains('.')
-        {
-            host = h.to_string();
-        }
+    // Until none applies: `m.m.shop.vn` must come out as what `m.shop.vn` does, or a
+    // normalized value would normalize to something else.
+    while let Some(h) = ["www.", "m.", "mobile.", "web."]
+        .iter()
+        .find_map(|p| host.strip_prefix(p).filter(|h| h.contains('.')))
+    {
+        host = h.to_string();
     }
     if host == "fb.com" {
         host = "facebook.com".to_string();
@@ -340,6 +341,13 @@ mod tests {
 
     fn n(kind: IdKind, raw: &str) -> String {
         normalize(kind, raw).unwrap_or_else(|e| panic!("{raw}: {e}"))
+    }
+
+    #[test]
+    fn repeated_host_prefixes_normalize_once() {
+        let once = normalize(IdKind::SocialProfile, "m.M.Aa.Aa/a").unwrap();
+        assert_eq!(once, "aa.aa/a");
+        assert_eq!(normalize(IdKind::SocialProfile, &once).unwrap(), once);
     }
 
     #[test]
