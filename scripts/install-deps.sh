@@ -11,10 +11,11 @@ want_test=0
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
           librsvg2-dev libxdo-dev fonts-noto-core xvfb xauth)
 # Tests: the WebKit WebDriver, util-linux's setpriv, flock and unshare, Debian's
-# Chromium for browser capture, OpenSSL's `ts` as a local timestamp authority, and
-# Python's venv for the independent validators (warcio…).
+# Chromium for browser capture, OpenSSL's `ts` as a local timestamp authority,
+# Python's venv for the independent validators (warcio…) and Info-ZIP's unzip, which
+# checks case bundles.
 if [ "$want_test" = 1 ]; then
-  packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2)
+  packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2 unzip)
 fi
 
 missing=()
