@@ -19,3 +19,4 @@ mod notes_and_log;
 mod profile;
 mod search;
 mod timestamp;
+mod workflow;

@@ -91,8 +91,17 @@ pub enum Command {
 pub enum ProfileCmd {
     /// Create or update the current profile.
     Set(ProfileSet),
-    /// Show the current profile.
+    /// Show the current profile and its public key.
     Show,
+    /// Add another profile (e.g. a supervisor on a shared laptop) and make it current.
+    Add(crate::workflow::ProfileAdd),
+    /// Make another profile of this workspace the current one.
+    Use { name: String },
+    /// List the profiles of this workspace.
+    List,
+    /// Create the current profile's signing key (passphrase from TRUYVET_PASSPHRASE or
+    /// asked for).
+    Key,
 }
 
 #[derive(Debug, Args)]
@@ -128,6 +137,16 @@ pub enum CaseCmd {
     Show { code: String },
     /// Change case fields; each change is logged.
     Edit(CaseEditArgs),
+    /// Submit (or resubmit) a case for review, as the current investigator.
+    Submit(crate::workflow::TransitionArgs),
+    /// Return a submitted case to the investigator with a comment (supervisor).
+    Return(crate::workflow::TransitionArgs),
+    /// Approve a submitted case (supervisor).
+    Approve(crate::workflow::TransitionArgs),
+    /// Seal an approved case (supervisor).
+    Seal(crate::workflow::TransitionArgs),
+    /// Submitted cases waiting for review.
+    Queue,
 }
 
 #[derive(Debug, Args)]
@@ -170,6 +189,12 @@ pub struct CaseEditArgs {
     pub unit: Option<String>,
     #[arg(long)]
     pub province: Option<String>,
+    /// The legal basis of the proposed handling (required before submission).
+    #[arg(long)]
+    pub legal_basis: Option<String>,
+    /// The proposed measures (required before submission).
+    #[arg(long)]
+    pub measures: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

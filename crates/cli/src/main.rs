@@ -10,6 +10,7 @@ mod lookup;
 mod messages;
 mod run;
 mod timestamp;
+mod workflow;
 
 use std::process::ExitCode;
 

@@ -11,7 +11,8 @@ pub fn exit_code(err: &Error) -> u8 {
     use ErrorCode::*;
     match err.code {
         InvalidInput | ProfileMissing | CaseNotFound | DuplicateCaseCode | FileNotFound
-        | NotAFile | FileUnreadable | EmptyFile | CaptureFailed => 3,
+        | NotAFile | FileUnreadable | EmptyFile | CaptureFailed | BadPassphrase | KeyMissing
+        | ForbiddenRole | InvalidTransition | CaseIncomplete => 3,
         WorkspaceNotFound | WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked
         | DatabaseCorrupt | DatabaseTooNew => 4,
         IoError | Internal => 5,
@@ -37,6 +38,11 @@ fn headline(code: ErrorCode) -> &'static str {
         DatabaseCorrupt => "Cơ sở dữ liệu bị hỏng hoặc không phải tệp TruyVết",
         DatabaseTooNew => "Cơ sở dữ liệu được tạo bởi phiên bản TruyVết mới hơn",
         IoError => "Lỗi đọc/ghi",
+        BadPassphrase => "Sai mật khẩu khóa ký",
+        KeyMissing => "Hồ sơ chưa có khóa ký (chạy `truyvet profile key`)",
+        ForbiddenRole => "Vai trò của hồ sơ hiện tại không được phép thực hiện thao tác này",
+        InvalidTransition => "Trạng thái hiện tại của vụ việc không cho phép thao tác này",
+        CaseIncomplete => "Vụ việc chưa đủ thông tin bắt buộc để trình duyệt",
         Internal => "Lỗi nội bộ",
     }
 }

@@ -34,27 +34,30 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                 province: p.province,
                 role: Role::parse(&p.role)?,
             })?;
+            let key = crate::workflow::key_if_passphrase(&mut ws)?;
             emit(json, &profile, || {
                 format!(
-                    "Hồ sơ: {} ({}, {}) — {}",
-                    profile.display_name, profile.agency, profile.province, profile.role
-                )
-            })
-        }
-        Command::Profile(ProfileCmd::Show) => {
-            let profile = ws.require_profile()?;
-            emit(json, &profile, || {
-                format!(
-                    "{}\n  mã: {}\n  cơ quan: {}  đơn vị: {}  tỉnh/thành: {}\n  vai trò: {}",
+                    "Hồ sơ: {} ({}, {}) — {}{}",
                     profile.display_name,
-                    profile.name,
                     profile.agency,
-                    profile.unit,
                     profile.province,
-                    profile.role
+                    profile.role,
+                    crate::workflow::key_line(key.as_ref())
                 )
             })
         }
+        Command::Profile(ProfileCmd::Show) => crate::workflow::show_profile(&ws, json),
+        Command::Profile(
+            cmd
+            @ (ProfileCmd::Add(_) | ProfileCmd::Use { .. } | ProfileCmd::List | ProfileCmd::Key),
+        ) => crate::workflow::run_profile(&mut ws, cmd, json),
+        Command::Case(
+            cmd @ (CaseCmd::Submit(_)
+            | CaseCmd::Return(_)
+            | CaseCmd::Approve(_)
+            | CaseCmd::Seal(_)
+            | CaseCmd::Queue),
+        ) => crate::workflow::run_case(&mut ws, cmd, json),
         Command::Case(CaseCmd::New(c)) => {
             let case = ws.create_case(&NewCase {
                 title: c.title,
@@ -90,6 +93,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Case(CaseCmd::Show { code }) => {
             let detail = ws.case_detail(&code)?;
+            let review = crate::workflow::review_lines(&ws, &code)?;
             emit(json, &detail, || {
                 let c = &detail.case;
                 let mut out = format!(
@@ -118,6 +122,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                         e.sha256, e.size, e.acquired_at, e.original_filename
                     ));
                 }
+                out.push_str(&review);
                 out.push_str(&format!("\nghi chú ({}):\n", detail.notes.len()));
                 for n in &detail.notes {
                     out.push_str(&format!("  [{}] {}: {}\n", n.created_at, n.author, n.text));
@@ -133,6 +138,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             } else {
                 Some(categories(&e.categories)?)
             };
+            if e.legal_basis.is_some() || e.measures.is_some() {
+                ws.edit_case_review(&e.code, e.legal_basis.as_deref(), e.measures.as_deref())?;
+            }
             let case = ws.edit_case(
                 &e.code,
                 &CaseEdit {
@@ -322,15 +330,23 @@ fn open_mode(command: &Command) -> OpenMode {
         Command::Lookup { .. } | Command::Graph(_) => OpenMode::ReadOnly,
         Command::Entity(cmd) => crate::entity::open_mode(cmd),
         Command::Exclusion(cmd) => crate::exclusion::open_mode(cmd),
-        Command::Profile(ProfileCmd::Show)
-        | Command::Case(CaseCmd::List { .. } | CaseCmd::Show { .. })
+        Command::Profile(ProfileCmd::Show | ProfileCmd::List)
+        | Command::Case(CaseCmd::List { .. } | CaseCmd::Show { .. } | CaseCmd::Queue)
         | Command::Log { .. }
         | Command::VerifyWorkspace
         | Command::Search { .. }
         | Command::Config(ConfigCmd::Get { .. })
         | Command::Timestamp(TimestampCmd::Status { .. })
         | Command::Extract { .. } => OpenMode::ReadOnly,
-        Command::Case(CaseCmd::New(_) | CaseCmd::Edit(_))
+        Command::Profile(ProfileCmd::Add(_) | ProfileCmd::Use { .. } | ProfileCmd::Key)
+        | Command::Case(
+            CaseCmd::New(_)
+            | CaseCmd::Edit(_)
+            | CaseCmd::Submit(_)
+            | CaseCmd::Return(_)
+            | CaseCmd::Approve(_)
+            | CaseCmd::Seal(_),
+        )
         | Command::Capture(_)
         | Command::Config(ConfigCmd::Set { .. })
         | Command::Timestamp(TimestampCmd::Run { .. })

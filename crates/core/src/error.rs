@@ -27,6 +27,11 @@ string_enum!(
         DatabaseTooNew = "database_too_new",
         IoError = "io_error",
         Internal = "internal",
+        BadPassphrase = "bad_passphrase",
+        KeyMissing = "key_missing",
+        ForbiddenRole = "forbidden_role",
+        InvalidTransition = "invalid_transition",
+        CaseIncomplete = "case_incomplete",
     }
 );
 

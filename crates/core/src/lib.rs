@@ -20,10 +20,12 @@ mod exclusions;
 pub mod fold;
 pub mod graph_export;
 pub mod identifiers;
+pub mod keys;
 mod links;
 pub mod model;
 mod notes;
 mod profile;
+pub mod seal;
 pub mod settings;
 pub mod store;
 pub mod time_fmt;
@@ -31,6 +33,7 @@ mod timestamps;
 mod verify;
 mod verify_captures;
 mod verify_timestamps;
+mod workflow;
 mod workspace;
 
 pub use captures::{
@@ -48,9 +51,13 @@ pub use error::{Error, ErrorCode, Result};
 pub use evidence::AddOptions;
 pub use exclusions::{Exclusion, ExclusionSource};
 pub use identifiers::IdKind;
+pub use keys::{PASSPHRASE_ENV, PublicKeyInfo};
 pub use links::{Link, LinkKind, NewLink};
 pub use timestamps::{PendingStamp, StampStatus};
 pub use verify::{Problem, TimestampChain, VerifyReport};
+pub use workflow::{
+    CaseReview, TRANSITION_EVENT, Transition, signed_bytes as transition_signed_bytes,
+};
 pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, OpenMode, Workspace};
 
 /// The version recorded in exports and shown in the app.

@@ -2,7 +2,7 @@
 
 use rusqlite::{OptionalExtension, params};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorCode, Result};
 use crate::fold::fold;
 use crate::model::{Profile, ProfileInput};
 use crate::time_fmt;
@@ -102,6 +102,76 @@ impl Workspace {
             Ok(())
         })?;
         self.require_profile()
+    }
+
+    /// Adds another profile to the workspace (a supervisor beside an investigator on a
+    /// shared laptop) and makes it the current one. `name` defaults to a slug of the
+    /// display name; an existing name is refused rather than overwritten.
+    pub fn add_profile(&mut self, name: Option<&str>, input: &ProfileInput) -> Result<Profile> {
+        let display_name = input.display_name.trim().to_string();
+        if display_name.is_empty() {
+            return Err(Error::invalid("the display name is required"));
+        }
+        let name = slug(name.unwrap_or(&display_name));
+        if self.profile(&name)?.is_some() {
+            return Err(Error::invalid(format!(
+                "a profile named {name} already exists"
+            )));
+        }
+        // Insert the row under its name and make it current; save_profile then fills
+        // in and validates the remaining fields as for any update.
+        let agency = normalize_code(&input.agency, "agency")?;
+        let now = time_fmt::now_utc();
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO profiles (name, display_name, agency, unit, province, role, created_at)
+                 VALUES (?1, ?2, ?3, '', '', ?4, ?5)",
+                params![name, display_name, agency, input.role.as_str(), now],
+            )?;
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![CURRENT_KEY, name],
+            )?;
+            Ok(())
+        })?;
+        self.save_profile(input)
+    }
+
+    /// Makes an existing profile the current one.
+    pub fn use_profile(&mut self, name: &str) -> Result<Profile> {
+        let Some(profile) = self.profile(name.trim())? else {
+            return Err(Error::new(
+                ErrorCode::ProfileMissing,
+                format!("no profile named '{}' in this workspace", name.trim()),
+            ));
+        };
+        self.write(|conn| {
+            conn.execute(
+                "INSERT INTO settings (key, value) VALUES (?1, ?2)
+                 ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![CURRENT_KEY, profile.name],
+            )?;
+            Ok(())
+        })?;
+        Ok(profile)
+    }
+
+    pub fn list_profiles(&self) -> Result<Vec<Profile>> {
+        let names: Vec<String> = {
+            let mut stmt = self
+                .conn
+                .prepare("SELECT name FROM profiles ORDER BY name")?;
+            let rows = stmt.query_map([], |r| r.get(0))?;
+            rows.collect::<rusqlite::Result<_>>()?
+        };
+        let mut out = Vec::new();
+        for name in names {
+            if let Some(p) = self.profile(&name)? {
+                out.push(p);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -21,6 +21,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0004_entities",
         include_str!("migrations/0004_entities.sql"),
     ),
+    (
+        "0005_workflow",
+        include_str!("migrations/0005_workflow.sql"),
+    ),
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

@@ -317,6 +317,12 @@ export const en: Record<MessageKey, string> = {
     "The data was written by a newer version of TruyVết; please update the application.",
   "errors.io_error": "A disk read or write failed.",
   "errors.internal": "Internal application error.",
+  "errors.bad_passphrase": "Wrong signing-key passphrase. Nothing was changed.",
+  "errors.key_missing": "The current profile has no signing key. Create one before signing.",
+  "errors.forbidden_role": "The current profile's role may not do this.",
+  "errors.invalid_transition": "The case's current state does not allow this.",
+  "errors.case_incomplete":
+    "The case lacks required information (violation categories, product group, legal basis, proposed measures).",
   "errors.browser_already_open": "The capture browser is already open; close it before opening it again.",
   "errors.browser_not_open": "The capture browser is not open (or was closed).",
   "errors.chromium_missing":

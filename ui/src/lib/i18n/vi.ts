@@ -316,6 +316,12 @@ export const vi = {
     "Dữ liệu được tạo bởi phiên bản TruyVết mới hơn; vui lòng cập nhật ứng dụng.",
   "errors.io_error": "Lỗi đọc hoặc ghi dữ liệu trên ổ đĩa.",
   "errors.internal": "Lỗi nội bộ của ứng dụng.",
+  "errors.bad_passphrase": "Sai mật khẩu khóa ký. Không có thay đổi nào được thực hiện.",
+  "errors.key_missing": "Hồ sơ hiện tại chưa có khóa ký. Hãy tạo khóa ký trước khi ký duyệt.",
+  "errors.forbidden_role": "Vai trò của hồ sơ hiện tại không được phép thực hiện thao tác này.",
+  "errors.invalid_transition": "Trạng thái hiện tại của vụ việc không cho phép thao tác này.",
+  "errors.case_incomplete":
+    "Vụ việc chưa đủ thông tin bắt buộc (hành vi vi phạm, nhóm hàng, căn cứ pháp lý, biện pháp đề xuất).",
   "errors.browser_already_open": "Trình duyệt thu thập đang mở; hãy đóng nó trước khi mở lại.",
   "errors.browser_not_open": "Trình duyệt thu thập chưa mở hoặc đã bị đóng.",
   "errors.chromium_missing":
