@@ -13,9 +13,9 @@ packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.
 # Tests: the WebKit WebDriver, util-linux's setpriv, flock and unshare, Debian's
 # Chromium for browser capture, OpenSSL's `ts` as a local timestamp authority,
 # Python's venv for the independent validators (warcio…) and Info-ZIP's unzip, which
-# checks case bundles.
+# checks case bundles, and poppler's pdftotext, which reads the case report back.
 if [ "$want_test" = 1 ]; then
-  packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2 unzip)
+  packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2 unzip poppler-utils)
 fi
 
 missing=()
