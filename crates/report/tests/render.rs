@@ -179,6 +179,10 @@ fn pdf_text(pdf: &[u8]) -> (String, usize) {
     let dir = tempfile::tempdir().expect("tempdir");
     let path = dir.path().join("report.pdf");
     std::fs::write(&path, pdf).expect("write pdf");
+    // For looking at the layout: TRUYVET_KEEP_PDF=/tmp/report.pdf keeps a copy.
+    if let Some(keep) = std::env::var_os("TRUYVET_KEEP_PDF") {
+        std::fs::write(keep, pdf).expect("keep pdf");
+    }
     let out = Command::new("pdftotext")
         .args(["-enc", "UTF-8"])
         .arg(&path)
