@@ -34,6 +34,14 @@ fn main() {
         "exclusion_remove",
         "case_graph",
         "graph_export",
+        "profile_list",
+        "profile_add",
+        "profile_use",
+        "profile_key_create",
+        "case_transition",
+        "review_queue",
+        "case_review",
+        "case_review_edit",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -454,3 +454,74 @@ fn entity_shapes_match() {
         assert_shape("GraphEdge", edge);
     }
 }
+
+#[test]
+fn workflow_shapes_match() {
+    use crate::ipc_tests::{app_with, invoke};
+    use serde_json::json;
+    use truyvet_core::Transition;
+    assert_eq!(
+        const_list("TRANSITION_ACTIONS"),
+        names(Transition::ALL, Transition::as_str)
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app_with(
+        crate::AppState::open(Ok(dir.path().to_path_buf())),
+        crate::CaptureBrowser::new(truyvet_browser::BrowserOptions::default()),
+    );
+    let profile = json!({"display_name": "Phạm Thu Hà", "agency": "QLTT", "unit": "",
+                         "province": "HN", "role": "supervisor"});
+    let entry = invoke(
+        &w,
+        "profile_add",
+        json!({"profile": profile, "passphrase": "passphrase-p"}),
+    )
+    .unwrap();
+    assert_shape("ProfileEntry", &entry);
+    assert_shape(
+        "ProfileEntry",
+        &invoke(&w, "profile_list", json!({})).unwrap()[0],
+    );
+    let case = invoke(
+        &w,
+        "case_create",
+        json!({"input": {"title": "Rượu giả", "origin": "tip",
+                          "violation_categories": ["counterfeit_goods"], "product_group": "Rượu"}}),
+    )
+    .unwrap();
+    let code = case["code"].as_str().unwrap();
+    let review = invoke(
+        &w,
+        "case_review_edit",
+        json!({"code": code, "legalBasis": "NĐ 98/2020", "proposedMeasures": "Tịch thu"}),
+    )
+    .unwrap();
+    assert_shape("CaseReview", &review);
+    let view = invoke(&w, "case_review", json!({"code": code})).unwrap();
+    assert_shape("CaseReviewView", &view);
+    // Submitting is an investigator's act; approve and seal the supervisor's.
+    let inv = json!({"display_name": "Lê An", "agency": "QLTT", "unit": "",
+                     "province": "HN", "role": "investigator"});
+    invoke(
+        &w,
+        "profile_add",
+        json!({"profile": inv, "passphrase": "passphrase-q"}),
+    )
+    .unwrap();
+    invoke(
+        &w,
+        "case_transition",
+        json!({"code": code, "action": "submit", "passphrase": "passphrase-q"}),
+    )
+    .unwrap();
+    invoke(&w, "profile_use", json!({"name": entry["name"]})).unwrap();
+    let queue = invoke(&w, "review_queue", json!({})).unwrap();
+    assert_shape("Case", &queue[0]);
+    for action in ["approve", "seal"] {
+        let args = json!({"code": code, "action": action, "passphrase": "passphrase-p"});
+        assert_shape("Case", &invoke(&w, "case_transition", args).unwrap());
+    }
+    let view = invoke(&w, "case_review", json!({"code": code})).unwrap();
+    assert_shape("CaseReviewView", &view);
+    assert_shape("Seal", &view["seal"]);
+}

@@ -542,3 +542,132 @@ fn entity_commands_belong_to_the_main_window_only() {
         }
     }
 }
+
+const WORKFLOW_COMMANDS: &[&str] = &[
+    "profile_list",
+    "profile_add",
+    "profile_use",
+    "profile_key_create",
+    "case_transition",
+    "review_queue",
+    "case_review",
+    "case_review_edit",
+];
+
+#[test]
+fn review_workflow_through_the_shell() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    let inv = invoke(
+        &w,
+        "profile_add",
+        json!({"profile": {"display_name": "Lê Văn An", "agency": "QLTT", "unit": "Đội 1",
+                           "province": "HN", "role": "investigator"},
+               "name": "an", "passphrase": "mật khẩu an"}),
+    )
+    .unwrap();
+    assert_eq!(inv["current"], true);
+    assert_eq!(inv["fingerprint"].as_str().unwrap().len(), 64);
+    let case = invoke(
+        &w,
+        "case_create",
+        json!({"input": {"title": "Giày giả", "origin": "patrol",
+                          "violation_categories": ["counterfeit_goods"], "product_group": "Giày dép"}}),
+    )
+    .unwrap();
+    let code = case["code"].as_str().unwrap().to_string();
+    let submit = json!({"code": code, "action": "submit", "passphrase": "mật khẩu an"});
+    let err = invoke(&w, "case_transition", submit.clone()).unwrap_err();
+    assert_eq!(err["code"], "case_incomplete");
+    invoke(
+        &w,
+        "case_review_edit",
+        json!({"code": code, "legalBasis": "Nghị định 98/2020/NĐ-CP", "proposedMeasures": "Phạt tiền"}),
+    )
+    .unwrap();
+    let bad = json!({"code": code, "action": "submit", "passphrase": "sai"});
+    assert_eq!(
+        invoke(&w, "case_transition", bad).unwrap_err()["code"],
+        "bad_passphrase"
+    );
+    assert_eq!(
+        invoke(&w, "case_transition", submit.clone()).unwrap()["status"],
+        "submitted"
+    );
+
+    invoke(
+        &w,
+        "profile_add",
+        json!({"profile": {"display_name": "Phạm Thu Hà", "agency": "QLTT", "unit": "Đội 1",
+                           "province": "HN", "role": "supervisor"},
+               "name": "ha", "passphrase": "mật khẩu hà"}),
+    )
+    .unwrap();
+    let queue = invoke(&w, "review_queue", json!({})).unwrap();
+    assert_eq!(queue[0]["code"], code.as_str());
+    let ret = json!({"code": code, "action": "return", "comment": "Bổ sung ảnh", "passphrase": "mật khẩu hà"});
+    assert_eq!(
+        invoke(&w, "case_transition", ret).unwrap()["status"],
+        "returned"
+    );
+    let seal_early = json!({"code": code, "action": "seal", "passphrase": "mật khẩu hà"});
+    assert_eq!(
+        invoke(&w, "case_transition", seal_early).unwrap_err()["code"],
+        "invalid_transition"
+    );
+
+    assert_eq!(
+        invoke(&w, "profile_use", json!({"name": "an"})).unwrap()["role"],
+        "investigator"
+    );
+    invoke(&w, "case_transition", submit).unwrap();
+    let approve = json!({"code": code, "action": "approve", "passphrase": "mật khẩu an"});
+    assert_eq!(
+        invoke(&w, "case_transition", approve).unwrap_err()["code"],
+        "forbidden_role"
+    );
+    invoke(&w, "profile_use", json!({"name": "ha"})).unwrap();
+    for action in ["approve", "seal"] {
+        let args = json!({"code": code, "action": action, "passphrase": "mật khẩu hà"});
+        invoke(&w, "case_transition", args).unwrap();
+    }
+    let review = invoke(&w, "case_review", json!({"code": code})).unwrap();
+    assert_eq!(review["legal_basis"], "Nghị định 98/2020/NĐ-CP");
+    let listed = invoke(&w, "profile_list", json!({})).unwrap();
+    let ha = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "ha")
+        .unwrap();
+    assert_eq!(review["seal"]["fingerprint"], ha["fingerprint"]);
+    assert_eq!(review["seal"]["root"].as_str().unwrap().len(), 64);
+    let edit = json!({"code": code, "legalBasis": "khác"});
+    assert!(invoke(&w, "case_review_edit", edit).is_err());
+    let log = invoke(&w, "custody_log", json!({"code": code})).unwrap();
+    let transitions = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["kind"] == "case_transition")
+        .count();
+    assert_eq!(transitions, 5);
+    let report = invoke(&w, "workspace_verify", json!({})).unwrap();
+    assert_eq!(report["ok"], true, "{report}");
+}
+
+#[test]
+fn workflow_commands_belong_to_the_main_window_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, w) = app(AppState::open(Ok(dir.path().to_path_buf())));
+    let other = WebviewWindowBuilder::new(&app, "other", Default::default())
+        .build()
+        .expect("second window");
+    for cmd in WORKFLOW_COMMANDS {
+        let err = invoke(&other, cmd, json!({})).unwrap_err();
+        assert!(err.to_string().contains("not allowed"), "{cmd}: {err}");
+        if let Err(err) = invoke(&w, cmd, json!({})) {
+            assert!(!err.to_string().contains("not allowed"), "{cmd}: {err}");
+        }
+    }
+}

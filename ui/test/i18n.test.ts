@@ -95,7 +95,7 @@ describe("message catalogs", () => {
 
   it("shows unknown enum values raw", () => {
     expect(labelFor("vi", "custody.kind", "evidence_added")).toBe("Thêm chứng cứ");
-    expect(labelFor("vi", "custody.kind", "case_sealed")).toBe("case_sealed");
+    expect(labelFor("vi", "custody.kind", "case_synced")).toBe("case_synced");
     expect(labelFor("en", "status", "archived")).toBe("archived");
   });
 });

@@ -8,6 +8,7 @@ pub(crate) mod detail;
 pub(crate) mod entities;
 mod evidence;
 pub(crate) mod timestamp;
+pub(crate) mod workflow;
 pub(crate) mod workspace;
 
 use serde::Serialize;
@@ -76,6 +77,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         entities::exclusion_remove,
         entities::case_graph,
         entities::graph_export,
+        workflow::profile_list,
+        workflow::profile_add,
+        workflow::profile_use,
+        workflow::profile_key_create,
+        workflow::case_transition,
+        workflow::review_queue,
+        workflow::case_review,
+        workflow::case_review_edit,
     ]
 }
 

@@ -5,6 +5,7 @@
 
 import { fold } from "./fold";
 import { MemoryEntities } from "./backend-memory-entities";
+import { MemoryWorkflow, ensureEditable } from "./backend-memory-workflow";
 import type { Unlisten } from "./events";
 import { BackendError, toAppError, type Backend, type Desktop, type FileDropEvent } from "./ipc";
 import type {
@@ -15,6 +16,8 @@ import type {
   CaseDetail,
   CaseEdit,
   CaseFilter,
+  CaseReview,
+  CaseReviewView,
   CaseSummary,
   ArtifactRef,
   CustodyEvent,
@@ -35,9 +38,11 @@ import type {
   Note,
   Problem,
   Profile,
+  ProfileEntry,
   ProfileInput,
   StampRun,
   StampStatus,
+  TransitionAction,
   VerifyReport,
   WebCaptureInfo,
   WorkspaceInfo,
@@ -164,8 +169,20 @@ export class MemoryBackend implements Backend {
     actor: () => this.requireProfile().display_name,
   });
 
+  /** Profiles, keys, transitions, review texts and seals (see backend-memory-workflow.ts). */
+  readonly workflow = new MemoryWorkflow({
+    findCase: (code) => this.findCase(code),
+    cases: () => this.cases,
+    current: () => this.profile,
+    setCurrent: (profile) => (this.profile = profile),
+    log: (c, kind, payload) => this.log(c, kind, payload),
+    head: (c) => this.events.filter((e) => e.case_id === c.id).at(-1)?.hash ?? GENESIS_HASH,
+    now: () => this.now(),
+  });
+
   constructor(options: MemoryOptions = {}) {
     this.profile = options.profile ?? null;
+    if (this.profile) this.workflow.remember(this.profile);
     this.pages = new Map(Object.entries(options.pages ?? {}));
     this.captureAllowList = [...(options.captureAllowList ?? [])];
     this.tsaUrl = options.tsaUrl ?? null;
@@ -249,6 +266,7 @@ export class MemoryBackend implements Backend {
     }
     const name = fold(display_name).replace(/[^a-z0-9]+/g, ".").replace(/^\.|\.$/g, "");
     this.profile = { ...input, display_name, unit: input.unit.trim(), name, created_at: this.now() };
+    this.workflow.remember(this.profile);
     return { ...this.profile };
   }
 
@@ -307,6 +325,7 @@ export class MemoryBackend implements Backend {
     this.enter("caseEdit", [code, edit]);
     this.requireProfile();
     const c = this.findCase(code);
+    ensureEditable(c);
     if (edit.title !== undefined && !edit.title.trim()) fail("invalid_input", "title is required");
     for (const [field, value] of Object.entries(edit)) {
       if (value === undefined) continue;
@@ -324,6 +343,7 @@ export class MemoryBackend implements Backend {
     this.enter("evidenceAdd", [code, paths, note]);
     const profile = this.requireProfile();
     const c = this.findCase(code);
+    ensureEditable(c);
     if (paths.length === 0) fail("invalid_input", "no paths");
     // Check every path before storing anything: one bad path adds nothing.
     const contents = paths.map((path) => {
@@ -371,6 +391,7 @@ export class MemoryBackend implements Backend {
   private async capture(code: string, url: string, insecure?: boolean, browser?: boolean): Promise<EvidenceItem> {
     const profile = this.requireProfile();
     const c = this.findCase(code);
+    ensureEditable(c);
     const refuse = (reason: string): never => fail("capture_failed", reason);
     let parsed: URL;
     try {
@@ -649,6 +670,7 @@ export class MemoryBackend implements Backend {
     this.enter("noteAdd", [code, text]);
     const profile = this.requireProfile();
     const c = this.findCase(code);
+    ensureEditable(c);
     if (!text.trim()) fail("invalid_input", "note is empty");
     const note: Note = { id: this.id("note"), case_id: c.id, text, author: profile.display_name, created_at: this.now() };
     this.notes.push(note);
@@ -728,6 +750,47 @@ export class MemoryBackend implements Backend {
   async graphExport(code: string, format: GraphFormat, expand?: boolean): Promise<string[] | null> {
     this.enter("graphExport", [code, format, expand]);
     return this.entities.graphExport(code, format);
+  }
+
+  async profileList(): Promise<ProfileEntry[]> {
+    this.enter("profileList", []);
+    return this.workflow.list();
+  }
+
+  async profileAdd(profile: ProfileInput, passphrase: string, name?: string): Promise<ProfileEntry> {
+    this.enter("profileAdd", [profile, "<passphrase>", name]);
+    return this.workflow.add(profile, passphrase, name);
+  }
+
+  async profileKeyCreate(passphrase: string): Promise<ProfileEntry> {
+    this.enter("profileKeyCreate", ["<passphrase>"]);
+    return this.workflow.createKey(passphrase);
+  }
+
+  async profileUse(name: string): Promise<ProfileEntry> {
+    this.enter("profileUse", [name]);
+    return this.workflow.use(name);
+  }
+
+  async caseTransition(code: string, action: TransitionAction, passphrase: string, comment?: string): Promise<Case> {
+    // The passphrase is not recorded: tests check calls, and it must not linger anywhere.
+    this.enter("caseTransition", [code, action, "<passphrase>", comment]);
+    return this.workflow.transition(code, action, passphrase, comment);
+  }
+
+  async reviewQueue(): Promise<Case[]> {
+    this.enter("reviewQueue", []);
+    return this.workflow.queue();
+  }
+
+  async caseReview(code: string): Promise<CaseReviewView> {
+    this.enter("caseReview", [code]);
+    return this.workflow.review(code);
+  }
+
+  async caseReviewEdit(code: string, legalBasis?: string, proposedMeasures?: string): Promise<CaseReview> {
+    this.enter("caseReviewEdit", [code, legalBasis, proposedMeasures]);
+    return this.workflow.edit(code, legalBasis, proposedMeasures);
   }
 
   async workspaceVerify(): Promise<VerifyReport> {

@@ -35,6 +35,8 @@ const SUMMARY_KEYS: Record<string, string[]> = {
   entity_merged: ["entity_id", "into", "aliases_added"],
   link_added: ["kind", "from", "to", "evidence_ids"],
   link_evidence_added: ["link_id", "evidence_ids"],
+  case_transition: ["action", "comment", "fingerprint"],
+  case_sealed: ["root", "fingerprint"],
 };
 
 /** One line of an event's details; `key` is translated by the timeline when it can be. */

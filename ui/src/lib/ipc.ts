@@ -15,6 +15,8 @@ import type {
   CaseDetail,
   CaseEdit,
   CaseFilter,
+  CaseReview,
+  CaseReviewView,
   CaseSummary,
   CustodyEvent,
   Entity,
@@ -33,9 +35,11 @@ import type {
   Note,
   Occurrence,
   Profile,
+  ProfileEntry,
   ProfileInput,
   StampRun,
   StampStatus,
+  TransitionAction,
   VerifyReport,
   WorkspaceInfo,
 } from "./types";
@@ -91,6 +95,22 @@ export interface Backend {
   caseGraph(code: string, expand?: boolean): Promise<Graph>;
   /** Asks for a file in the native save dialog and writes the graph there (`graph_export`); `null` when cancelled. */
   graphExport(code: string, format: GraphFormat, expand?: boolean): Promise<string[] | null>;
+  /** Every profile of the workspace with its key fingerprint and the acting one (`profile_list`). */
+  profileList(): Promise<ProfileEntry[]>;
+  /** Adds a profile, makes it current and creates its signing key under `passphrase` (`profile_add`). */
+  profileAdd(profile: ProfileInput, passphrase: string, name?: string): Promise<ProfileEntry>;
+  /** Creates the signing key of the current profile (`profile_key_create`). */
+  profileKeyCreate(passphrase: string): Promise<ProfileEntry>;
+  /** Switches who is acting (`profile_use`). */
+  profileUse(name: string): Promise<ProfileEntry>;
+  /** A signed review transition by the current profile (`case_transition`); submit also resubmits. */
+  caseTransition(code: string, action: TransitionAction, passphrase: string, comment?: string): Promise<Case>;
+  /** Submitted cases waiting for a supervisor, oldest first (`review_queue`). */
+  reviewQueue(): Promise<Case[]>;
+  /** Legal basis, proposed measures and the seal once sealed (`case_review`). */
+  caseReview(code: string): Promise<CaseReviewView>;
+  /** Edits legal basis and/or proposed measures (`case_review_edit`). */
+  caseReviewEdit(code: string, legalBasis?: string, proposedMeasures?: string): Promise<CaseReview>;
   /** Subscribes to the `capture-browser` event; resolves to an unsubscribe function. */
   onCaptureBrowser(handler: (event: CaptureBrowserEvent) => void): Promise<Unlisten>;
   /** Subscribes to the `evidence-stamped` event (a background timestamp was stored). */
@@ -204,6 +224,16 @@ export const tauriBackend: Backend = {
   exclusionRemove: (kind, value) => call("exclusion_remove", { kind, value }),
   caseGraph: (code, expand) => call("case_graph", defined({ code, expand })),
   graphExport: (code, format, expand) => call("graph_export", defined({ code, format, expand })),
+  profileList: () => call("profile_list"),
+  profileAdd: (profile, passphrase, name) => call("profile_add", defined({ profile, passphrase, name })),
+  profileKeyCreate: (passphrase) => call("profile_key_create", { passphrase }),
+  profileUse: (name) => call("profile_use", { name }),
+  caseTransition: (code, action, passphrase, comment) =>
+    call("case_transition", defined({ code, action, passphrase, comment })),
+  reviewQueue: () => call("review_queue"),
+  caseReview: (code) => call("case_review", { code }),
+  caseReviewEdit: (code, legalBasis, proposedMeasures) =>
+    call("case_review_edit", defined({ code, legalBasis, proposedMeasures })),
   onCaptureBrowser,
   onEvidenceStamped,
 };

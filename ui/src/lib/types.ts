@@ -298,6 +298,7 @@ export const ERROR_CODES = [
   "forbidden_role",
   "invalid_transition",
   "case_incomplete",
+  "case_not_sealed",
   "browser_already_open",
   "browser_not_open",
   "chromium_missing",
@@ -493,3 +494,34 @@ export const EDGE_KINDS: readonly EdgeKind[] = [
   "same_identifier",
 ];
 export const EXCLUSION_SOURCES: readonly ExclusionSource[] = ["default", "user"];
+
+// ── Profiles and the review workflow ────────────────────────────────────────────────
+
+/** A profile in the switcher: its signing key's fingerprint and whether it is acting. */
+export interface ProfileEntry extends Profile {
+  fingerprint: string | null;
+  current: boolean;
+}
+
+export type TransitionAction = "submit" | "return" | "approve" | "seal";
+export const TRANSITION_ACTIONS: readonly TransitionAction[] = ["submit", "return", "approve", "seal"];
+
+export interface CaseReview {
+  legal_basis: string;
+  proposed_measures: string;
+}
+
+/** The signed Merkle root over a sealed case's contents. */
+export interface Seal {
+  case_id: string;
+  root: string;
+  leaf_count: number;
+  head: string;
+  at: string;
+  fingerprint: string;
+  signature: string;
+}
+
+export interface CaseReviewView extends CaseReview {
+  seal: Seal | null;
+}
