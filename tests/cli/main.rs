@@ -11,6 +11,7 @@ mod cases;
 mod entities;
 mod errors;
 mod evidence;
+mod export;
 mod extract;
 mod graph;
 mod identify;

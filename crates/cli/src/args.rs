@@ -51,6 +51,12 @@ pub enum Command {
     Exclusion(crate::exclusion::ExclusionCmd),
     /// A case's entities and links as GraphML or i2-compatible CSV (entities + links).
     Graph(crate::graph::GraphArgs),
+    /// A sealed case as one WACZ bundle with its custody log, seal, keys, timestamp
+    /// tokens, CASE/UCO JSON-LD and PDF report; prints the bundle's SHA-256 and size.
+    Export(crate::export::ExportArgs),
+    /// Check a case bundle without a workspace: file hashes, manifest, WARCs, custody
+    /// chain, signatures, timestamp tokens. Exit 0 only when everything verifies.
+    Verify(crate::verify::VerifyArgs),
     /// Print a case's custody log.
     Log {
         #[arg(long = "case", value_name = "CODE")]

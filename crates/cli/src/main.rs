@@ -4,12 +4,14 @@ mod args;
 mod capture;
 mod entity;
 mod exclusion;
+mod export;
 mod extract;
 mod graph;
 mod lookup;
 mod messages;
 mod run;
 mod timestamp;
+mod verify;
 mod workflow;
 
 use std::process::ExitCode;

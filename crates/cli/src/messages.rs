@@ -12,7 +12,7 @@ pub fn exit_code(err: &Error) -> u8 {
     match err.code {
         InvalidInput | ProfileMissing | CaseNotFound | DuplicateCaseCode | FileNotFound
         | NotAFile | FileUnreadable | EmptyFile | CaptureFailed | BadPassphrase | KeyMissing
-        | ForbiddenRole | InvalidTransition | CaseIncomplete => 3,
+        | ForbiddenRole | InvalidTransition | CaseIncomplete | CaseNotSealed => 3,
         WorkspaceNotFound | WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked
         | DatabaseCorrupt | DatabaseTooNew => 4,
         IoError | Internal => 5,
@@ -43,6 +43,7 @@ fn headline(code: ErrorCode) -> &'static str {
         ForbiddenRole => "Vai trò của hồ sơ hiện tại không được phép thực hiện thao tác này",
         InvalidTransition => "Trạng thái hiện tại của vụ việc không cho phép thao tác này",
         CaseIncomplete => "Vụ việc chưa đủ thông tin bắt buộc để trình duyệt",
+        CaseNotSealed => "Vụ việc chưa được niêm phong nên chưa xuất được gói hồ sơ",
         Internal => "Lỗi nội bộ",
     }
 }

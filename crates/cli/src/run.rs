@@ -19,6 +19,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Extract { files } = &cli.command {
         return Ok(crate::extract::run(files, cli.json));
     }
+    if let Command::Verify(args) = &cli.command {
+        return crate::verify::run(args, cli.json);
+    }
     let root = match &cli.workspace {
         Some(dir) => dir.clone(),
         None => Workspace::default_location()?,
@@ -218,6 +221,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::Entity(cmd) => crate::entity::run(&mut ws, cmd, json),
         Command::Exclusion(cmd) => crate::exclusion::run(&mut ws, cmd, json),
         Command::Graph(args) => crate::graph::run(&ws, args, json),
+        Command::Export(args) => crate::export::run(&ws, args, json),
+        Command::Verify(args) => crate::verify::run(&args, json),
         Command::Extract { files } => Ok(crate::extract::run(&files, json)),
         Command::Timestamp(TimestampCmd::Run { now }) => crate::timestamp::run(&mut ws, now, json),
         Command::Timestamp(TimestampCmd::Status { case }) => {
@@ -327,7 +332,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
 fn open_mode(command: &Command) -> OpenMode {
     match command {
         Command::Profile(ProfileCmd::Set(_)) => OpenMode::CreateIfMissing,
-        Command::Lookup { .. } | Command::Graph(_) => OpenMode::ReadOnly,
+        Command::Lookup { .. } | Command::Graph(_) | Command::Export(_) => OpenMode::ReadOnly,
         Command::Entity(cmd) => crate::entity::open_mode(cmd),
         Command::Exclusion(cmd) => crate::exclusion::open_mode(cmd),
         Command::Profile(ProfileCmd::Show | ProfileCmd::List)
@@ -337,7 +342,8 @@ fn open_mode(command: &Command) -> OpenMode {
         | Command::Search { .. }
         | Command::Config(ConfigCmd::Get { .. })
         | Command::Timestamp(TimestampCmd::Status { .. })
-        | Command::Extract { .. } => OpenMode::ReadOnly,
+        | Command::Extract { .. }
+        | Command::Verify(_) => OpenMode::ReadOnly,
         Command::Profile(ProfileCmd::Add(_) | ProfileCmd::Use { .. } | ProfileCmd::Key)
         | Command::Case(
             CaseCmd::New(_)

@@ -32,6 +32,7 @@ string_enum!(
         ForbiddenRole = "forbidden_role",
         InvalidTransition = "invalid_transition",
         CaseIncomplete = "case_incomplete",
+        CaseNotSealed = "case_not_sealed",
     }
 );
 

@@ -1,0 +1,156 @@
+//! The bundle's layout: capture WARCs under `archive/`, one page per capture, and the
+//! case's own files under `truyvet/` (flat names: py-wacz's validator matches files by
+//! their last two path components).
+
+use std::collections::BTreeSet;
+
+use serde_json::{Value, json};
+use truyvet_bundle::{Content, DosDateTime, ExtraFile, Page, WaczInput, WarcFile};
+use truyvet_core::{Error, Result, VERSION, Workspace};
+
+use crate::gather::CaseData;
+
+fn json_bytes(value: &impl serde::Serialize) -> Result<Vec<u8>> {
+    let mut bytes = serde_json::to_vec_pretty(value)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+fn extra(name: impl Into<String>, bytes: Vec<u8>) -> ExtraFile {
+    ExtraFile {
+        name: name.into(),
+        content: Content::Bytes(bytes),
+    }
+}
+
+/// The extension of an imported file's original name, kept only when it is a short run
+/// of ASCII letters and digits (resource names allow `[-a-z0-9._/]` only).
+pub fn safe_extension(name: &str) -> Option<String> {
+    let (_, ext) = name.rsplit_once('.')?;
+    let ext = ext.to_ascii_lowercase();
+    (!ext.is_empty() && ext.len() <= 10 && ext.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .then_some(ext)
+}
+
+/// The DOS time of every ZIP member: the seal time (`YYYY-MM-DDTHH:MM:SS…`).
+fn zip_time(at: &str) -> Result<DosDateTime> {
+    let n = |range: std::ops::Range<usize>| -> Result<u16> {
+        at.get(range)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| Error::internal(format!("seal time '{at}' is not RFC 3339")))
+    };
+    DosDateTime::new(
+        n(0..4)?,
+        n(5..7)? as u8,
+        n(8..10)? as u8,
+        n(11..13)? as u8,
+        n(14..16)? as u8,
+        n(17..19)? as u8,
+    )
+    .map_err(|e| Error::internal(format!("seal time '{at}': {e}")))
+}
+
+pub fn wacz_input(
+    ws: &Workspace,
+    data: &CaseData,
+    pdf: Vec<u8>,
+    jsonld: Vec<u8>,
+) -> Result<WaczInput> {
+    let case = &data.case;
+    let mut warcs = Vec::new();
+    let mut pages = Vec::new();
+    let mut files = vec![
+        extra("report.pdf", pdf),
+        extra("case-uco.jsonld", jsonld),
+        extra("entities.json", json_bytes(&data.entities)?),
+        extra("links.json", json_bytes(&data.links)?),
+    ];
+    let mut imported = BTreeSet::new();
+    for item in &data.evidence {
+        let ev = &item.evidence;
+        if let Some(cap) = &item.capture {
+            if let Some(warc) = item.artifacts.iter().find(|a| a.role == "warc") {
+                warcs.push(WarcFile {
+                    name: format!("{}.warc.gz", ev.id),
+                    path: ws.blobs().path_for(&warc.sha256),
+                });
+                pages.push(Page {
+                    id: ev.id.clone(),
+                    url: cap.url.clone(),
+                    ts: ev.acquired_at.clone(),
+                    title: (!cap.title.is_empty()).then(|| cap.title.clone()),
+                });
+            }
+            // The capture manifest: the bytes the evidence digest and the token cover.
+            files.push(ExtraFile {
+                name: format!("{}.capture.json", ev.sha256),
+                content: Content::File(ws.blobs().path_for(&ev.sha256)),
+            });
+        } else if imported.insert(ev.sha256.clone()) {
+            let name = match safe_extension(&ev.original_filename) {
+                Some(ext) => format!("{}.{ext}", ev.sha256),
+                None => ev.sha256.clone(),
+            };
+            files.push(ExtraFile {
+                name,
+                content: Content::File(ws.blobs().path_for(&ev.sha256)),
+            });
+        }
+        if let Some(token) = &item.token {
+            files.push(extra(format!("{}.tsr", ev.id), token.clone()));
+        }
+    }
+    for (fingerprint, key) in &data.keys {
+        files.push(extra(format!("key-{fingerprint}.json"), json_bytes(key)?));
+    }
+    let mut custody = Vec::new();
+    for event in &data.custody {
+        custody.extend(serde_json::to_vec(event)?);
+        custody.push(b'\n');
+    }
+    files.push(extra("custody.jsonl", custody));
+    files.push(extra("seal.json", json_bytes(&data.seal)?));
+    files.push(extra("case.json", json_bytes(&case_json(data))?));
+
+    Ok(WaczInput {
+        warcs,
+        pages,
+        pages_title: format!("{} — {}", case.code, case.title),
+        extra: files,
+        title: Some(format!("{} — {}", case.code, case.title)),
+        description: Some(format!(
+            "TruyVết case bundle of sealed case {} (seal root {})",
+            case.code, data.seal.root
+        )),
+        main_page_url: None,
+        main_page_date: None,
+        created: data.seal.at.clone(),
+        modified: None,
+        software: Some(format!("TruyVết {VERSION}")),
+        zip_time: zip_time(&data.seal.at)?,
+    })
+}
+
+fn case_json(data: &CaseData) -> Value {
+    let evidence: Vec<Value> = data
+        .evidence
+        .iter()
+        .map(|i| {
+            json!({
+                "item": i.evidence,
+                "web_capture": i.capture,
+                "artifacts": i.artifacts,
+                "timestamp": i.stamp,
+            })
+        })
+        .collect();
+    json!({
+        "format": "truyvet.case-bundle.v1",
+        "case": data.case,
+        "review": data.review,
+        "notes": data.notes,
+        "evidence": evidence,
+        "seal": data.seal,
+        "exported_by": format!("TruyVết {VERSION}"),
+    })
+}
