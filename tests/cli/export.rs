@@ -9,20 +9,11 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use truyvet_tests::tsa::{TestCa, TsaFiles, TsaServer, TsaSpec};
-use truyvet_tests::{Run, TestWorkspace, run_command, sha256_hex};
+use truyvet_tests::{TestWorkspace, sha256_hex};
 
-const INV: &str = "mật khẩu điều tra";
-const SUP: &str = "mật khẩu kiểm soát";
+use crate::workflow::{INV, SUP, run_as};
+
 const TITLE: &str = "Bán đồng hồ giả mạo nhãn hiệu trên mạng xã hội ở Đà Nẵng";
-
-fn run_as(ws: &TestWorkspace, pass: Option<&str>, args: &[&str]) -> Run {
-    let mut cmd = ws.command();
-    cmd.env_remove("TRUYVET_PASSPHRASE");
-    if let Some(pass) = pass {
-        cmd.env("TRUYVET_PASSPHRASE", pass);
-    }
-    run_command(cmd.arg("--json").args(args))
-}
 
 fn venv_bin(name: &str) -> PathBuf {
     let venv = std::env::var_os("TRUYVET_VENV")

@@ -3,11 +3,11 @@
 
 use truyvet_tests::{Run, TestWorkspace, run_command};
 
-const INV: &str = "mật khẩu điều tra";
-const SUP: &str = "mật khẩu kiểm soát";
+pub(crate) const INV: &str = "mật khẩu điều tra";
+pub(crate) const SUP: &str = "mật khẩu kiểm soát";
 
 /// Runs `truyvet --json ARGS…` with the given passphrase in the environment.
-fn run_as(ws: &TestWorkspace, pass: Option<&str>, args: &[&str]) -> Run {
+pub(crate) fn run_as(ws: &TestWorkspace, pass: Option<&str>, args: &[&str]) -> Run {
     let mut cmd = ws.command();
     cmd.env_remove("TRUYVET_PASSPHRASE");
     if let Some(pass) = pass {
