@@ -14,8 +14,11 @@ packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.
 # Chromium for browser capture, OpenSSL's `ts` as a local timestamp authority,
 # Python's venv for the independent validators (warcio…) and Info-ZIP's unzip, which
 # checks case bundles, and poppler's pdftotext, which reads the case report back.
+# PostgreSQL for the registry's tests: only its server binaries are used (a private
+# cluster per test process, tests/src/pg.rs), never the system service.
 if [ "$want_test" = 1 ]; then
-  packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2 unzip poppler-utils)
+  packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2 unzip poppler-utils
+             postgresql)
 fi
 
 missing=()

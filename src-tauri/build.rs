@@ -42,6 +42,20 @@ fn main() {
         "review_queue",
         "case_review",
         "case_review_edit",
+        "bundle_export",
+        "bundle_export_dialog",
+        "bundle_verify",
+        "bundle_import",
+        "case_addenda",
+        "case_addendum_add",
+        "seal_proof_export",
+        "seal_proof_export_to",
+        "seal_proof_verify",
+        "registry_settings_get",
+        "registry_settings_set",
+        "sync_status",
+        "sync_now",
+        "watchlist_hits",
     ];
     tauri_build::try_build(
         tauri_build::Attributes::new()

@@ -75,7 +75,7 @@ fn const_list(name: &str) -> Vec<String> {
         .collect()
 }
 
-fn assert_shape(interface: &str, value: &Value) {
+pub(crate) fn assert_shape(interface: &str, value: &Value) {
     let all = interfaces();
     let (required, optional) = all
         .get(interface)

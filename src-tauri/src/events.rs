@@ -1,7 +1,8 @@
 //! Events the shell sends to the main window on its own initiative (the UI listens
-//! through `ui/src/lib/events.ts`): what the capture browser did, and evidence that was
-//! stamped in the background. Work that runs off the IPC thread holds a [`Notifier`], a
-//! plain callback, so it does not depend on the Tauri runtime type.
+//! through `ui/src/lib/events.ts`): what the capture browser did, evidence that was
+//! stamped in the background, and the progress of syncs with the central registry. Work
+//! that runs off the IPC thread holds a [`Notifier`], a plain callback, so it does not
+//! depend on the Tauri runtime type.
 
 use std::sync::Arc;
 
@@ -10,11 +11,14 @@ use tauri::{AppHandle, Emitter, Runtime};
 use truyvet_core::model::EvidenceItem;
 
 use crate::commands::AppError;
+use crate::commands::sync::{SyncCase, SyncRunSummary};
 
 /// Event name of [`CaptureBrowserEvent`].
 pub const CAPTURE_BROWSER: &str = "capture-browser";
 /// Event name of [`EvidenceStamped`].
 pub const EVIDENCE_STAMPED: &str = "evidence-stamped";
+/// Event name of [`SyncProgress`].
+pub const SYNC_PROGRESS: &str = "sync-progress";
 /// The only window that receives them.
 const MAIN_WINDOW: &str = "main";
 
@@ -51,6 +55,27 @@ pub struct EvidenceStamped {
     pub evidence_id: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SyncProgressKind {
+    /// A sync run began (by "sync now" or the background loop).
+    Started,
+    /// A case's outbox row changed (state, confirmed bytes, attempts, reason).
+    Case,
+    /// The run ended; `run` says what it did.
+    Finished,
+}
+
+/// What a sync run reports to the main window as it goes.
+#[derive(Debug, Clone, Serialize)]
+pub struct SyncProgress {
+    pub kind: SyncProgressKind,
+    /// The case's row as it now stands (`case` only).
+    pub case: Option<SyncCase>,
+    /// The finished run (`finished` only).
+    pub run: Option<SyncRunSummary>,
+}
+
 type Sink = dyn Fn(&'static str, serde_json::Value) + Send + Sync;
 
 /// Sends events to the main window; cheap to clone.
@@ -82,6 +107,10 @@ impl Notifier {
                 evidence_id: evidence_id.to_string(),
             },
         );
+    }
+
+    pub fn sync_progress(&self, event: &SyncProgress) {
+        self.send(SYNC_PROGRESS, event);
     }
 
     fn send(&self, name: &'static str, payload: &impl Serialize) {

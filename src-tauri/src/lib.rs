@@ -13,6 +13,7 @@ use tauri::{Builder, Manager, RunEvent, Runtime};
 use truyvet_core::Workspace;
 
 pub use capture_browser::CaptureBrowser;
+pub use commands::sync::{SyncPacing, SyncRunner};
 pub use state::AppState;
 
 /// Where the app's workspace is: `--workspace DIR` on the command line, then
@@ -42,8 +43,15 @@ pub fn run() {
 /// The app on any runtime, so tests can drive it with Tauri's mock runtime.
 pub fn run_app<R: Runtime>(builder: Builder<R>, state: AppState) -> tauri::Result<()> {
     let app = configure(builder, state).build(tauri::generate_context!())?;
+    // Background sync: pushes queued sealed cases when their retry time comes and pulls
+    // the watchlist, only while a registry is configured (the loop checks each tick).
+    if let Ok(ws) = app.state::<AppState>().workspace() {
+        let notifier = events::Notifier::for_app(app.handle().clone());
+        app.state::<SyncRunner>().spawn_loop(ws, notifier);
+    }
     app.run(|handle, event| {
         if let RunEvent::Exit = event {
+            handle.state::<SyncRunner>().stop();
             // Closing the app closes the capture browser (and stores what it took).
             handle
                 .state::<CaptureBrowser>()
@@ -69,14 +77,21 @@ pub fn configure_with<R: Runtime>(
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
         .manage(browser)
+        .manage(SyncRunner::new(SyncPacing::default()))
         .register_uri_scheme_protocol(protocols::SCREENSHOT_SCHEME, protocols::screenshot)
         .register_uri_scheme_protocol(protocols::CAPTURE_SCHEME, protocols::capture)
         .invoke_handler(commands::handler())
 }
 
 #[cfg(test)]
+mod addenda_tests;
+#[cfg(test)]
 mod browser_tests;
+#[cfg(test)]
+mod bundle_tests;
 #[cfg(test)]
 mod contract_tests;
 #[cfg(test)]
 mod ipc_tests;
+#[cfg(test)]
+mod sync_tests;

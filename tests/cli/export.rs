@@ -15,7 +15,7 @@ use crate::workflow::{INV, SUP, run_as};
 
 const TITLE: &str = "Bán đồng hồ giả mạo nhãn hiệu trên mạng xã hội ở Đà Nẵng";
 
-fn venv_bin(name: &str) -> PathBuf {
+pub(crate) fn venv_bin(name: &str) -> PathBuf {
     let venv = std::env::var_os("TRUYVET_VENV")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -30,7 +30,7 @@ fn venv_bin(name: &str) -> PathBuf {
     bin
 }
 
-fn output_text(out: &std::process::Output) -> String {
+pub(crate) fn output_text(out: &std::process::Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string() + &String::from_utf8_lossy(&out.stderr)
 }
 
@@ -68,7 +68,7 @@ fn extract(bundle: &Path, name: &str, dest: &Path) {
 }
 
 /// Where the data of the first member whose name starts with `prefix` begins.
-fn member_data_offset(bundle: &Path, prefix: &str) -> usize {
+pub(crate) fn member_data_offset(bundle: &Path, prefix: &str) -> usize {
     let script = "import sys, zipfile, struct\n\
 z = zipfile.ZipFile(sys.argv[1])\n\
 i = next(i for i in z.infolist() if i.filename.startswith(sys.argv[2]))\n\
@@ -89,8 +89,8 @@ print(i.header_offset + 30 + n + x)";
         .unwrap()
 }
 
-/// A sealed case with a stamped loopback capture and an imported file.
-fn sealed_case(ws: &TestWorkspace, pki: &Path) -> (String, TsaServer) {
+/// An investigator (current) and a supervisor `kiem-soat`, both with keys, and a new case.
+pub(crate) fn signers_and_case(ws: &TestWorkspace, title: &str) -> String {
     run_as(
         ws,
         Some(INV),
@@ -126,8 +126,12 @@ fn sealed_case(ws: &TestWorkspace, pki: &Path) -> (String, TsaServer) {
     )
     .ok();
     run_as(ws, None, &["profile", "use", "tran-van-dieu-tra"]).ok();
-    let code = ws.new_case(TITLE);
+    ws.new_case(title)
+}
 
+/// A sealed case with a stamped loopback capture and an imported file.
+pub(crate) fn sealed_case(ws: &TestWorkspace, pki: &Path) -> (String, TsaServer) {
+    let code = signers_and_case(ws, TITLE);
     let ca = TestCa::root(pki, "ca", "TruyVet Test Root");
     let server = TsaServer::start(TsaFiles::new(&ca, "tsa", &TsaSpec::rsa()));
     ws.run(&["config", "set", "tsa.url", &server.url()]).ok();
@@ -144,14 +148,20 @@ fn sealed_case(ws: &TestWorkspace, pki: &Path) -> (String, TsaServer) {
     ws.run(&["timestamp", "run", "--now"]).ok();
     let file = ws.write_file("hoa-don.txt", "Hóa đơn bán hàng số 0012".as_bytes());
     ws.add(&code, &[&file]);
+    submit_approve_seal(ws, &code);
+    (code, server)
+}
 
+/// Fills what a submission needs, submits as the investigator, approves and seals as
+/// the supervisor.
+pub(crate) fn submit_approve_seal(ws: &TestWorkspace, code: &str) {
     run_as(
         ws,
         None,
         &[
             "case",
             "edit",
-            &code,
+            code,
             "--category",
             "counterfeit_goods",
             "--product-group",
@@ -163,11 +173,10 @@ fn sealed_case(ws: &TestWorkspace, pki: &Path) -> (String, TsaServer) {
         ],
     )
     .ok();
-    run_as(ws, Some(INV), &["case", "submit", &code]).ok();
+    run_as(ws, Some(INV), &["case", "submit", code]).ok();
     run_as(ws, None, &["profile", "use", "kiem-soat"]).ok();
-    run_as(ws, Some(SUP), &["case", "approve", &code]).ok();
-    run_as(ws, Some(SUP), &["case", "seal", &code]).ok();
-    (code, server)
+    run_as(ws, Some(SUP), &["case", "approve", code]).ok();
+    run_as(ws, Some(SUP), &["case", "seal", code]).ok();
 }
 
 #[test]

@@ -5,6 +5,7 @@
 // Helpers outside #[test] functions are test code too: a panic is how they report.
 #![allow(clippy::unwrap_used)]
 
+mod bundle_tamper;
 mod capture;
 mod capture_batch;
 mod cases;
@@ -15,9 +16,12 @@ mod export;
 mod extract;
 mod graph;
 mod identify;
+mod import;
 mod location;
 mod notes_and_log;
 mod profile;
+mod seal_bundle;
 mod search;
+mod sync;
 mod timestamp;
 mod workflow;

@@ -11,6 +11,7 @@ use truyvet_desktop_e2e::{App, built_binary};
 
 mod capture_browser;
 mod entities;
+mod sync;
 mod workflow;
 
 /// Runs `truyvet` on `workspace` for its effect; any failure fails the test.

@@ -3,6 +3,8 @@
 //! before/after snapshots of a workspace, a seeded random generator, and a way to run a
 //! command as an unprivileged user (tests often run as root, which no chmod stops).
 
+pub mod fault_proxy;
+pub mod pg;
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 pub mod tsa;
 

@@ -66,6 +66,44 @@ describe("tauriBackend", () => {
     ]);
   });
 
+  it("calls the bundle commands, leaving out an empty destination", async () => {
+    invoke.mockResolvedValue(null);
+    await tauriBackend.bundleExport("C1");
+    await tauriBackend.bundleExport("C1", "  ");
+    await tauriBackend.bundleExport("C1", "/home/a/C1.wacz");
+    await tauriBackend.bundleExportDialog("C1");
+    await tauriBackend.bundleVerify("/home/a/C1.wacz");
+    await tauriBackend.bundleImport("/home/a/C1.wacz");
+    expect(invoke.mock.calls).toEqual([
+      ["bundle_export", { code: "C1" }],
+      ["bundle_export", { code: "C1" }],
+      ["bundle_export", { code: "C1", path: "/home/a/C1.wacz" }],
+      ["bundle_export_dialog", { code: "C1" }],
+      ["bundle_verify", { path: "/home/a/C1.wacz" }],
+      ["bundle_import", { path: "/home/a/C1.wacz" }],
+    ]);
+  });
+
+  it("calls the addenda and seal proof commands, leaving out an empty evidence file", async () => {
+    invoke.mockResolvedValue(null);
+    await tauriBackend.caseAddenda("C1");
+    await tauriBackend.caseAddendumAdd("C1", "Đính chính", "mật khẩu");
+    await tauriBackend.sealProofExport("C1", "ev-1");
+    await tauriBackend.sealProofExportTo("C1", "ev-1", " /home/a/p.json ");
+    await tauriBackend.sealProofVerify("/home/a/p.json");
+    await tauriBackend.sealProofVerify("/home/a/p.json", "  ");
+    await tauriBackend.sealProofVerify("/home/a/p.json", "/home/a/anh.png");
+    expect(invoke.mock.calls).toEqual([
+      ["case_addenda", { code: "C1" }],
+      ["case_addendum_add", { code: "C1", text: "Đính chính", passphrase: "mật khẩu" }],
+      ["seal_proof_export", { code: "C1", evidenceId: "ev-1" }],
+      ["seal_proof_export_to", { code: "C1", evidenceId: "ev-1", path: "/home/a/p.json" }],
+      ["seal_proof_verify", { path: "/home/a/p.json" }],
+      ["seal_proof_verify", { path: "/home/a/p.json" }],
+      ["seal_proof_verify", { path: "/home/a/p.json", filePath: "/home/a/anh.png" }],
+    ]);
+  });
+
   it("calls the capture browser's commands", async () => {
     invoke.mockResolvedValue(null);
     await tauriBackend.browserOpen("C1");

@@ -7,7 +7,7 @@ use std::fmt;
 pub enum ZipErrorCode {
     /// No end-of-central-directory record, or a structure running past the end of file.
     Truncated,
-    /// Structures that do not parse (bad signatures, bad deflate data, leftovers).
+    /// Structures that do not parse (bad signatures, leftovers).
     Corrupt,
     /// Multi-disk archives, compression methods other than stored and deflate.
     Unsupported,
@@ -40,6 +40,8 @@ pub enum ZipErrorCode {
     SizeMismatch,
     /// The CRC-32 of an entry's bytes differs from its header's.
     CrcMismatch,
+    /// An entry's deflate stream does not decode, or ends before or after its data.
+    DeflateInvalid,
     /// Local header and central directory disagree (name, sizes, method, flags).
     HeaderMismatch,
     /// Two entries' data overlap (a known zip-bomb construction).
@@ -73,6 +75,7 @@ impl ZipErrorCode {
             SizeExceeded => "zip_size_exceeded",
             SizeMismatch => "zip_size_mismatch",
             CrcMismatch => "zip_crc_mismatch",
+            DeflateInvalid => "zip_deflate_invalid",
             HeaderMismatch => "zip_header_mismatch",
             Overlap => "zip_overlap",
             StagingExists => "zip_staging_exists",

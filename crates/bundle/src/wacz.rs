@@ -1,19 +1,22 @@
 //! WACZ 1.1.1 bundles: writing (deterministic) and reading (hostile input, everything
-//! checked). Layout: `archive/*.warc.gz` (the capture WARCs as given, stored),
+//! checked). Layout: `archive/*.warc.gz` (the capture WARCs as given, stored; without
+//! any, one `warcinfo` record describing the bundle, `warcinfo.rs`),
 //! `indexes/index.cdx` (CDXJ built from the records), `pages/pages.jsonl`, the caller's
 //! files under `truyvet/`, then `datapackage.json` listing every other file with its
 //! SHA-256 and size, and `datapackage-digest.json` with the manifest's SHA-256.
 
-use crate::cdxj::line_for;
 use crate::datapackage::{DataPackage, DataPackageDigest, Resource, WACZ_VERSION, resource_name};
 use crate::names::validate_name;
 use crate::wacz_error::{WaczError, WaczErrorCode as C, WaczResult};
-use crate::warc_read::scan_warc;
-use crate::zip_write::{DosDateTime, MemberDigest, Method, ZipWriter};
+use crate::warc_copy::add_indexed;
+use crate::warc_read::scan_warc_from;
+use crate::warcinfo::{INFO_WARC_NAME, info_warc};
+use crate::zip_read::Limits;
+use crate::zip_write::{DosDateTime, MemberDigest, Method, SAMPLE_LEN, ZipWriter};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 use std::fs::File;
-use std::io::{Seek, Write};
+use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
 
 pub const INDEX_PATH: &str = "indexes/index.cdx";
@@ -87,6 +90,12 @@ struct PagesHeader<'a> {
     title: &'a str,
 }
 
+/// Whether `read_wacz` (default limits) would take a member for a zip bomb.
+fn beyond_ratio(out: u64, packed: u64) -> bool {
+    let limits = Limits::default();
+    out > limits.ratio_floor && out / limits.max_ratio.max(1) > packed
+}
+
 fn bad_input(msg: impl Into<String>) -> WaczError {
     WaczError::new(C::InvalidInput, msg)
 }
@@ -98,9 +107,6 @@ pub fn write_wacz<W: Write + Seek>(out: W, input: &WaczInput) -> WaczResult<(W, 
     warcs.sort_by(|a, b| a.name.cmp(&b.name));
     let mut extra: Vec<&ExtraFile> = input.extra.iter().collect();
     extra.sort_by(|a, b| a.name.cmp(&b.name));
-    if warcs.is_empty() {
-        return Err(bad_input("a WACZ needs at least one WARC"));
-    }
     for w in &warcs {
         if w.name.contains('/') || !w.name.ends_with(".warc.gz") {
             return Err(bad_input(format!(
@@ -120,21 +126,6 @@ pub fn write_wacz<W: Write + Seek>(out: W, input: &WaczInput) -> WaczResult<(W, 
         validate_name(format!("{EXTRA_PREFIX}{}", e.name).as_bytes())?;
     }
 
-    let mut lines = Vec::new();
-    for w in &warcs {
-        scan_warc(&w.path, &w.name, |rec| {
-            if let Some(l) = line_for(&rec, &w.name) {
-                lines.push(l.render());
-            }
-            Ok(())
-        })?;
-    }
-    lines.sort_unstable();
-    let mut index = lines.join("\n");
-    if !index.is_empty() {
-        index.push('\n');
-    }
-
     let mut pages = serde_json::to_string(&PagesHeader {
         format: "json-pages-1.0",
         id: "pages",
@@ -152,11 +143,21 @@ pub fn write_wacz<W: Write + Seek>(out: W, input: &WaczInput) -> WaczResult<(W, 
 
     let mut zip = ZipWriter::new(out, input.zip_time)?;
     let mut written: Vec<MemberDigest> = Vec::new();
+    let mut lines = Vec::new();
     for w in &warcs {
-        let name = format!("archive/{}", w.name);
-        let mut f = File::open(&w.path).map_err(|e| WaczError::io(&name, e))?;
-        let len = f.metadata().map_err(|e| WaczError::io(&name, e))?.len();
-        written.push(zip.add(&name, Method::Stored, len, &mut f)?.clone());
+        written.push(add_indexed(&mut zip, w, &mut lines)?);
+    }
+    // A WACZ needs a WARC: without web captures, one describing the bundle.
+    if warcs.is_empty() {
+        let bytes = info_warc(input);
+        scan_warc_from(&bytes[..], INFO_WARC_NAME, |_| Ok(()))?;
+        let name = format!("archive/{INFO_WARC_NAME}");
+        written.push(zip.add_bytes(&name, Method::Stored, &bytes)?.clone());
+    }
+    lines.sort_unstable();
+    let mut index = lines.join("\n");
+    if !index.is_empty() {
+        index.push('\n');
     }
     written.push(
         zip.add_bytes(INDEX_PATH, Method::Deflated, index.as_bytes())?
@@ -168,16 +169,37 @@ pub fn write_wacz<W: Write + Seek>(out: W, input: &WaczInput) -> WaczResult<(W, 
     );
     for e in &extra {
         let name = format!("{EXTRA_PREFIX}{}", e.name);
-        let method = Method::for_name(&name);
-        let d = match &e.content {
-            Content::Bytes(b) => zip.add_bytes(&name, method, b)?,
+        let open = |p: &PathBuf| File::open(p).map_err(|err| WaczError::io(&name, err));
+        let mut d = match &e.content {
+            Content::Bytes(b) => zip
+                .add_bytes(&name, Method::for_content(&name, b), b)?
+                .clone(),
             Content::File(p) => {
-                let mut f = File::open(p).map_err(|err| WaczError::io(&name, err))?;
+                let mut f = open(p)?;
                 let len = f.metadata().map_err(|err| WaczError::io(&name, err))?.len();
-                zip.add(&name, method, len, &mut f)?
+                // The first MiB decides the method, then goes in first.
+                let mut sample = Vec::with_capacity(SAMPLE_LEN.min(len as usize));
+                (&mut f)
+                    .take(SAMPLE_LEN as u64)
+                    .read_to_end(&mut sample)
+                    .map_err(|err| WaczError::io(&name, err))?;
+                let method = Method::for_content(&name, &sample);
+                zip.add(&name, method, len, &mut (&sample[..]).chain(f))?
+                    .clone()
             }
         };
-        written.push(d.clone());
+        // Deflated beyond the reader's bomb guard (a large file of one repeated byte):
+        // stored instead, or our own verifier would refuse our own bundle.
+        if zip
+            .last_sizes()
+            .is_some_and(|(out, packed)| beyond_ratio(out, packed))
+        {
+            d = match &e.content {
+                Content::Bytes(b) => zip.restore_last_stored(&mut &b[..])?.clone(),
+                Content::File(p) => zip.restore_last_stored(&mut open(p)?)?.clone(),
+            };
+        }
+        written.push(d);
     }
 
     let mut taken = HashSet::new();

@@ -1,4 +1,4 @@
-//! Reading a WACZ from elsewhere. After the ZIP layer's checks (`extract_to_staging`),
+//! Reading a WACZ from elsewhere. After the ZIP layer's checks (`extract_tapped`),
 //! in this order, each failure with its own code:
 //!
 //! 1. `datapackage-digest.json` names `datapackage.json` and its SHA-256 matches;
@@ -7,23 +7,25 @@
 //!    SHA-256 (so one flipped bit anywhere is caught here at the latest);
 //! 4. `pages/pages.jsonl` parses;
 //! 5. every WARC is read whole: one record per gzip member, block and payload digests
-//!    recomputed;
+//!    recomputed (while it is extracted, `warc_tap.rs`; the result waits its turn);
 //! 6. every line of `indexes/index.cdx` parses, the lines are sorted, and each points at
 //!    the start of a record of that length, URL, date and digest.
 //!
 //! On any refusal the staging folder is removed again.
 
-use crate::cdxj::{CdxjLine, timestamp14};
+use crate::cdxj::CdxjLine;
 use crate::datapackage::{DataPackage, DataPackageDigest, WACZ_VERSION, hex_of};
 use crate::wacz::{DIGEST_PATH, INDEX_PATH, MANIFEST_PATH, PAGES_PATH, Page};
 use crate::wacz_error::{WaczError, WaczErrorCode as C, WaczResult};
-use crate::warc_read::{WarcRecordInfo, parse_sha256, scan_warc};
-use crate::zip_read::{ExtractedEntry, Limits, extract_to_staging};
-use sha2::{Digest, Sha256};
+use crate::warc_read::parse_sha256;
+use crate::warc_tap::{RecordKey, Scans, WarcScan, scan, sha, warc_tap};
+use crate::zip_read::{ExtractedEntry, Limits, extract_tapped};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::AtomicUsize;
 
 /// A WACZ whose every check passed, extracted in `staging`.
 #[derive(Debug, Clone)]
@@ -40,38 +42,10 @@ pub struct VerifiedWacz {
     pub unverified_digests: u64,
 }
 
-/// Records kept in memory for the index check (about 120 bytes each): bounds memory
-/// for a bundle made of millions of tiny gzip members.
-const MAX_RECORDS: usize = 1_000_000;
 /// Longest line accepted in `index.cdx` and `pages.jsonl`.
 const MAX_LINE: usize = 1 << 20;
 /// Largest `datapackage.json` or digest file read.
 const MAX_JSON: u64 = 64 << 20;
-
-/// What an index line is compared with, without the record's strings.
-struct RecordKey {
-    length: u64,
-    uri: Option<[u8; 32]>,
-    timestamp: String,
-    payload: Option<[u8; 32]>,
-}
-
-impl RecordKey {
-    fn of(r: &WarcRecordInfo) -> RecordKey {
-        RecordKey {
-            length: r.length,
-            uri: r.target_uri.as_deref().map(sha),
-            timestamp: timestamp14(&r.date),
-            payload: r
-                .computed_payload
-                .or_else(|| r.payload_digest.as_deref().and_then(parse_sha256)),
-        }
-    }
-}
-
-fn sha(s: &str) -> [u8; 32] {
-    Sha256::digest(s.as_bytes()).into()
-}
 
 /// The next line (without its `\n`), or `None` at the end; longer lines are refused.
 fn capped_line(r: &mut impl BufRead, what: &str, code: C) -> WaczResult<Option<String>> {
@@ -104,15 +78,24 @@ fn err(code: C, msg: impl Into<String>) -> WaczError {
 
 /// Extracts `path` into `staging` (which must not exist) and verifies it.
 pub fn read_wacz(path: &Path, staging: &Path) -> WaczResult<VerifiedWacz> {
-    let entries = extract_to_staging(path, staging, &Limits::default())?;
-    let result = verify(staging, entries);
+    let scans = Scans::default();
+    let counted = Arc::new(AtomicUsize::new(0));
+    let mut tap = warc_tap(&scans, &counted);
+    let entries = extract_tapped(path, staging, &Limits::default(), &mut tap)?;
+    let scans = std::mem::take(&mut *scans.borrow_mut());
+    let result = verify(staging, entries, scans, &counted);
     if result.is_err() {
         let _ = std::fs::remove_dir_all(staging);
     }
     result
 }
 
-fn verify(staging: &Path, entries: Vec<ExtractedEntry>) -> WaczResult<VerifiedWacz> {
+fn verify(
+    staging: &Path,
+    entries: Vec<ExtractedEntry>,
+    mut scans: BTreeMap<String, WaczResult<WarcScan>>,
+    counted: &AtomicUsize,
+) -> WaczResult<VerifiedWacz> {
     let files: HashMap<&str, &ExtractedEntry> = entries
         .iter()
         .filter(|e| !e.name.ends_with('/'))
@@ -214,20 +197,19 @@ fn verify(staging: &Path, entries: Vec<ExtractedEntry>) -> WaczResult<VerifiedWa
                 format!("{}: only gzip-member WARC files are read", r.path),
             ));
         }
-        let mut keys = HashMap::new();
-        scan_warc(&files[r.path.as_str()].path, name, |x| {
-            records += 1;
-            if records > MAX_RECORDS {
-                return Err(err(
-                    C::WarcInvalid,
-                    format!("more than {MAX_RECORDS} WARC records"),
-                ));
+        // Parsed while it was extracted (`warc_tap.rs`); a WARC in a sub-folder of
+        // `archive/` was not, and is read from the staging folder.
+        let scanned = match scans.remove(r.path.as_str()) {
+            Some(s) => s?,
+            None => {
+                let f = File::open(&files[r.path.as_str()].path)
+                    .map_err(|e| WaczError::io(&format!("opening {}", r.path), e))?;
+                scan(BufReader::new(f), name, counted)?
             }
-            unverified += u64::from(x.unverified_digests);
-            keys.insert(x.offset, RecordKey::of(&x));
-            Ok(())
-        })?;
-        warcs.insert(name.to_string(), keys);
+        };
+        records += scanned.records;
+        unverified += scanned.unverified;
+        warcs.insert(name.to_string(), scanned.keys);
     }
 
     let index = files

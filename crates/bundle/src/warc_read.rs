@@ -74,9 +74,18 @@ impl<R: BufRead> BufRead for Counting<R> {
 pub fn scan_warc(
     path: &Path,
     name: &str,
-    mut each: impl FnMut(WarcRecordInfo) -> WaczResult<()>,
+    each: impl FnMut(WarcRecordInfo) -> WaczResult<()>,
 ) -> WaczResult<u64> {
     let file = File::open(path).map_err(|e| WaczError::io(&format!("opening {name}"), e))?;
+    scan_warc_from(file, name, each)
+}
+
+/// `scan_warc` over any reader (a WARC in memory, or one being copied elsewhere).
+pub fn scan_warc_from(
+    file: impl Read,
+    name: &str,
+    mut each: impl FnMut(WarcRecordInfo) -> WaczResult<()>,
+) -> WaczResult<u64> {
     let mut src = Counting {
         inner: BufReader::with_capacity(CHUNK, file),
         pos: 0,

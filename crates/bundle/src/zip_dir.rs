@@ -280,7 +280,15 @@ pub(crate) fn check_locals(file: &mut File, entries: &mut [Entry], cd_start: u64
         let mut tail = vec![0u8; name_len as usize + extra_len];
         read_at(file, e.offset + 30, &mut tail, "reading local header")?;
         if tail[..name_len as usize] != e.raw_name[..] {
-            return Err(mismatch("the name"));
+            // Both names: either may be the damaged one.
+            return Err(ZipError::new(
+                ZipErrorCode::HeaderMismatch,
+                format!(
+                    "entry {:?}: its local header names {:?}",
+                    e.name,
+                    String::from_utf8_lossy(&tail[..name_len as usize])
+                ),
+            ));
         }
         let flags = le16(&h, 6);
         if le16(&h, 8) != e.method

@@ -10,16 +10,17 @@
 //!    method, declared sizes against the caps and the ratio;
 //! 3. every local header is read and must agree with the central directory, and no two
 //!    entries' bytes may overlap;
-//! 4. only then entries are extracted, each inflated through a 64 KiB buffer that never
-//!    yields more than the declared size, the ratio or the total cap; CRC-32 checked.
+//! 4. only then entries are extracted, each inflated in 128 KiB chunks that never yield
+//!    more than the declared size, the ratio or the total cap; CRC-32 checked, SHA-256
+//!    computed in the same pass (`pump.rs`).
 //!
 //! Extraction goes only into a staging folder this function creates; on any rejection it
 //! is removed again, so a refused bundle leaves nothing behind.
 
 use crate::error::{Result, ZipError, ZipErrorCode};
 use crate::names::NameSet;
+use crate::pump::pump;
 use crate::zip_dir::{Entry, check_locals, corrupt, find_end, read_central};
-use sha2::{Digest, Sha256};
 use std::fs::{self, File, OpenOptions};
 use std::io::{BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -58,7 +59,7 @@ pub struct ExtractedEntry {
     /// Lower-case hex SHA-256 of the extracted bytes (empty for folders).
     pub sha256: String,
 }
-const CHUNK: usize = 64 * 1024;
+const CHUNK: usize = 128 * 1024;
 
 /// Extracts `archive` into `staging`, which must not exist yet (its parent must). On
 /// success returns every entry in central-directory order; on failure `staging` is gone.
@@ -66,6 +67,25 @@ pub fn extract_to_staging(
     archive: &Path,
     staging: &Path,
     limits: &Limits,
+) -> Result<Vec<ExtractedEntry>> {
+    extract_tapped(archive, staging, limits, &mut |_| None)
+}
+
+/// What sees an entry's bytes while they are extracted, so a caller can parse a member
+/// without reading it again: `chunk` for every piece in order, `finish` after the last
+/// (also when extraction stops early).
+pub(crate) trait EntryTap {
+    fn chunk(&mut self, bytes: &[u8]);
+    fn finish(self: Box<Self>);
+}
+
+/// `extract_to_staging`, with `tap` asked for each file entry (by name) whether it
+/// wants that entry's bytes.
+pub(crate) fn extract_tapped(
+    archive: &Path,
+    staging: &Path,
+    limits: &Limits,
+    tap: &mut dyn FnMut(&str) -> Option<Box<dyn EntryTap>>,
 ) -> Result<Vec<ExtractedEntry>> {
     let mut file = File::open(archive).map_err(|e| ZipError::io("opening archive", e))?;
     fs::create_dir(staging).map_err(|e| {
@@ -78,7 +98,7 @@ pub fn extract_to_staging(
             ZipError::io("creating staging folder", e)
         }
     })?;
-    let result = check_and_extract(&mut file, staging, limits);
+    let result = check_and_extract(&mut file, staging, limits, tap);
     if result.is_err() {
         let _ = fs::remove_dir_all(staging);
     }
@@ -89,6 +109,7 @@ fn check_and_extract(
     file: &mut File,
     staging: &Path,
     limits: &Limits,
+    tap: &mut dyn FnMut(&str) -> Option<Box<dyn EntryTap>>,
 ) -> Result<Vec<ExtractedEntry>> {
     let len = file
         .metadata()
@@ -104,7 +125,7 @@ fn check_and_extract(
     let mut entries = read_central(file, count, cd_start, cd_size, cd_limit)?;
     check_entries(&entries, limits)?;
     check_locals(file, &mut entries, cd_start)?;
-    extract(file, &entries, staging, limits)
+    extract(file, &entries, staging, limits, tap)
 }
 
 fn check_entries(entries: &[Entry], limits: &Limits) -> Result<()> {
@@ -165,10 +186,10 @@ fn extract(
     entries: &[Entry],
     staging: &Path,
     limits: &Limits,
+    tap: &mut dyn FnMut(&str) -> Option<Box<dyn EntryTap>>,
 ) -> Result<Vec<ExtractedEntry>> {
     let mut out = Vec::with_capacity(entries.len());
     let mut total = 0u64;
-    let mut buf = vec![0u8; CHUNK];
     for e in entries {
         // Names were checked: plain components only, so the join stays inside.
         let path = staging.join(e.name.trim_end_matches('/'));
@@ -198,44 +219,48 @@ fn extract(
         } else {
             Source::Stored(raw)
         };
-        let mut sha = Sha256::new();
-        let mut crc = crc32fast::Hasher::new();
-        let mut n = 0u64;
-        loop {
-            let got = match src.read(&mut buf) {
-                Ok(0) => break,
-                Ok(got) => got,
-                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(err) if err.kind() == std::io::ErrorKind::UnexpectedEof => {
-                    return Err(corrupt(format!("{}: deflate data ends early", e.name)));
-                }
-                Err(err)
-                    if matches!(
-                        err.kind(),
-                        std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData
-                    ) =>
-                {
-                    return Err(corrupt(format!("{}: bad deflate data: {err}", e.name)));
-                }
-                Err(err) => return Err(ZipError::io("reading entry", err)),
-            };
-            n += got as u64;
-            total += got as u64;
-            // Counted on the bytes really produced: a header that lies is caught here,
-            // after at most one buffer more than it announced.
-            check_ratio(&e.name, n, e.csize, limits)?;
-            check_total(total, limits)?;
-            if n > e.usize {
-                return Err(ZipError::new(
-                    ZipErrorCode::SizeMismatch,
-                    format!("{}: inflates past its declared {} bytes", e.name, e.usize),
-                ));
+        let deflate_err =
+            |why: String| ZipError::new(ZipErrorCode::DeflateInvalid, format!("{}: {why}", e.name));
+        let read_err = |err: std::io::Error| match err.kind() {
+            std::io::ErrorKind::UnexpectedEof => deflate_err("deflate data ends early".into()),
+            std::io::ErrorKind::InvalidInput | std::io::ErrorKind::InvalidData => {
+                deflate_err(format!("bad deflate data: {err}"))
             }
-            sha.update(&buf[..got]);
-            crc.update(&buf[..got]);
-            dest.write_all(&buf[..got])
-                .map_err(|err| ZipError::io("writing file", err))?;
+            _ => ZipError::io("reading entry", err),
+        };
+        let mut n = 0u64;
+        let mut tapped = tap(&e.name);
+        // One thread: extraction is bound by the kernel's work of copying into the
+        // staging folder, not by SHA-256; a hashing thread made it no faster
+        // (bench/README.md, benchmark 8).
+        let pumped = pump(
+            &mut src,
+            false,
+            |chunk| {
+                n += chunk.len() as u64;
+                total += chunk.len() as u64;
+                // Counted on the bytes really produced: a header that lies is caught
+                // here, after at most one chunk more than it announced.
+                if n > e.usize {
+                    return Err(ZipError::new(
+                        ZipErrorCode::SizeMismatch,
+                        format!("{}: inflates past its declared {} bytes", e.name, e.usize),
+                    ));
+                }
+                check_ratio(&e.name, n, e.csize, limits)?;
+                check_total(total, limits)?;
+                if let Some(t) = tapped.as_mut() {
+                    t.chunk(chunk);
+                }
+                dest.write_all(chunk)
+                    .map_err(|err| ZipError::io("writing file", err))
+            },
+            read_err,
+        );
+        if let Some(t) = tapped {
+            t.finish();
         }
+        let pumped = pumped?;
         if n != e.usize {
             return Err(ZipError::new(
                 ZipErrorCode::SizeMismatch,
@@ -245,12 +270,9 @@ fn extract(
         if let Source::Inflate(d) = &src
             && d.total_in() != e.csize
         {
-            return Err(corrupt(format!(
-                "{}: deflate stream shorter than its entry",
-                e.name
-            )));
+            return Err(deflate_err("deflate stream shorter than its entry".into()));
         }
-        if crc.finalize() != e.crc {
+        if pumped.crc != e.crc {
             return Err(ZipError::new(
                 ZipErrorCode::CrcMismatch,
                 format!("{}: CRC-32 differs from its header", e.name),
@@ -260,7 +282,7 @@ fn extract(
             name: e.name.clone(),
             path,
             size: n,
-            sha256: hex::encode(sha.finalize()),
+            sha256: hex::encode(pumped.sha256),
         });
     }
     Ok(out)

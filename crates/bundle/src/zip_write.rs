@@ -12,7 +12,7 @@
 
 use crate::error::{Result, ZipError, ZipErrorCode};
 use crate::names::{NameSet, validate_name};
-use sha2::{Digest, Sha256};
+use crate::pump::{PARALLEL_MIN, pump};
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 pub(crate) const LOCAL_SIG: u32 = 0x0403_4b50;
@@ -26,7 +26,8 @@ const DEFLATE_LEVEL: u32 = 6;
 const VERSION_MADE_BY_UNIX: u16 = (3 << 8) | 45;
 const MODE_FILE: u32 = 0o100_644;
 const MODE_DIR: u32 = 0o040_755;
-const CHUNK: usize = 64 * 1024;
+/// How much of a member `Method::for_content` tries to compress.
+pub const SAMPLE_LEN: usize = 1 << 20;
 
 /// A DOS date and time as stored in ZIP headers (two-second resolution, local time
 /// without zone: callers pass UTC, e.g. the seal time).
@@ -72,14 +73,44 @@ pub enum Method {
 }
 
 impl Method {
-    /// Stored for members that are compressed already (deflating them again wastes
-    /// time for nothing), deflated for the rest.
+    /// Stored for members whose name says they are compressed already (deflating them
+    /// again wastes time for nothing), deflated for the rest.
     pub fn for_name(name: &str) -> Method {
         let lower = name.to_ascii_lowercase();
-        const PACKED: [&str; 9] = [
-            ".gz", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".zip", ".wacz", ".woff2",
+        const PACKED: [&str; 30] = [
+            ".gz", ".tgz", ".bz2", ".xz", ".zst", ".7z", ".rar", ".zip", ".wacz", ".jar", ".docx",
+            ".xlsx", ".pptx", ".odt", ".ods", ".png", ".jpg", ".jpeg", ".webp", ".gif", ".heic",
+            ".avif", ".woff2", ".mp4", ".m4v", ".mov", ".mkv", ".webm", ".mp3", ".m4a",
         ];
         if PACKED.iter().any(|ext| lower.ends_with(ext)) {
+            Method::Stored
+        } else {
+            Method::Deflated
+        }
+    }
+
+    /// `for_name`, and stored as well when the member's first bytes (`sample`, up to
+    /// `SAMPLE_LEN` of them) do not shrink by a tenth under fast deflate: media and
+    /// encrypted or random data whose name says nothing. Deflate runs at about 30 MB/s,
+    /// so packing a large file like that would cost far more than the bytes it saves.
+    /// Deterministic: the answer depends only on the name and the sample's bytes.
+    pub fn for_content(name: &str, sample: &[u8]) -> Method {
+        if Method::for_name(name) == Method::Stored {
+            return Method::Stored;
+        }
+        let sample = &sample[..sample.len().min(SAMPLE_LEN)];
+        if sample.len() < 4096 {
+            return Method::Deflated;
+        }
+        let mut enc = flate2::write::DeflateEncoder::new(
+            Vec::with_capacity(sample.len()),
+            flate2::Compression::fast(),
+        );
+        let packed = enc
+            .write_all(sample)
+            .and_then(|()| enc.finish())
+            .map_or(sample.len(), |v| v.len());
+        if packed * 10 > sample.len() * 9 {
             Method::Stored
         } else {
             Method::Deflated
@@ -187,46 +218,79 @@ impl<W: Write + Seek> ZipWriter<W> {
             ));
         }
         self.check_name(name)?;
+        self.write_member(name, method, len, data)
+    }
+
+    /// The uncompressed and compressed sizes of the member added last.
+    pub fn last_sizes(&self) -> Option<(u64, u64)> {
+        self.entries.last().map(|e| (e.usize, e.csize))
+    }
+
+    /// Writes the member added last again, stored this time, from `data` (its same
+    /// bytes): for a member that deflated so well that a reader's zip-bomb guard would
+    /// refuse it. Only when stored is at least as long as what it replaces, so every old
+    /// byte is written over (the output is never truncated).
+    pub fn restore_last_stored(&mut self, data: &mut dyn Read) -> Result<&MemberDigest> {
+        match self.entries.last() {
+            Some(e) if !e.is_dir && e.usize >= e.csize => {}
+            _ => {
+                return Err(ZipError::new(
+                    ZipErrorCode::InvalidInput,
+                    "no deflated file member to write again stored",
+                ));
+            }
+        }
+        let last = self.entries.pop().expect("checked above");
+        self.digests.pop();
+        self.out
+            .seek(SeekFrom::Start(last.offset))
+            .map_err(|e| ZipError::io("seeking archive", e))?;
+        self.pos = last.offset;
+        self.write_member(&last.name, Method::Stored, last.usize, data)
+    }
+
+    fn write_member(
+        &mut self,
+        name: &str,
+        method: Method,
+        len: u64,
+        data: &mut dyn Read,
+    ) -> Result<&MemberDigest> {
         let offset = self.pos;
         let zip64 = needs_zip64_local(len);
         let header_len = self.write_local(name, method, zip64)?;
         let data_start = offset + header_len;
 
-        let mut hasher = Sha256::new();
-        let mut crc = crc32fast::Hasher::new();
-        let mut usize = 0u64;
-        let mut buf = vec![0u8; CHUNK];
-        let mut pump = |sink: &mut dyn Write| -> Result<()> {
-            loop {
-                let n = match data.read(&mut buf) {
-                    Ok(0) => return Ok(()),
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(ZipError::io(&format!("reading {name}"), e)),
-                };
-                hasher.update(&buf[..n]);
-                crc.update(&buf[..n]);
-                usize += n as u64;
-                sink.write_all(&buf[..n])
-                    .map_err(|e| ZipError::io("writing archive", e))?;
-            }
-        };
         let mut counted = Counting {
             inner: &mut self.out,
             n: 0,
         };
-        match method {
-            Method::Stored => pump(&mut counted)?,
+        let parallel = len >= PARALLEL_MIN;
+        let read_err = |e| ZipError::io(&format!("reading {name}"), e);
+        let written = |e| ZipError::io("writing archive", e);
+        let pumped = match method {
+            Method::Stored => pump(
+                data,
+                parallel,
+                |chunk| counted.write_all(chunk).map_err(written),
+                read_err,
+            )?,
             Method::Deflated => {
                 let mut enc = flate2::write::DeflateEncoder::new(
                     &mut counted,
                     flate2::Compression::new(DEFLATE_LEVEL),
                 );
-                pump(&mut enc)?;
-                enc.finish()
-                    .map_err(|e| ZipError::io("writing archive", e))?;
+                let p = pump(
+                    data,
+                    parallel,
+                    |chunk| enc.write_all(chunk).map_err(written),
+                    read_err,
+                )?;
+                enc.finish().map_err(written)?;
+                p
             }
-        }
+        };
+        let usize = pumped.len;
         let csize = counted.n;
         if usize != len {
             return Err(ZipError::new(
@@ -240,7 +304,7 @@ impl<W: Write + Seek> ZipWriter<W> {
                 format!("{name}: compressed size beyond the ZIP64 margin"),
             ));
         }
-        let crc = crc.finalize();
+        let crc = pumped.crc;
         let data_end = data_start + csize;
         self.patch_local(offset, name, zip64, crc, csize, usize)?;
         self.out
@@ -259,7 +323,7 @@ impl<W: Write + Seek> ZipWriter<W> {
         self.digests.push(MemberDigest {
             name: name.to_string(),
             size: usize,
-            sha256: hex::encode(hasher.finalize()),
+            sha256: hex::encode(pumped.sha256),
         });
         Ok(self.digests.last().expect("just pushed"))
     }

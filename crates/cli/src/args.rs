@@ -42,7 +42,12 @@ pub enum Command {
     Note(NoteCmd),
     /// Every occurrence of a phone, bank account, e-wallet, e-mail, domain… across the
     /// workspace's cases, whichever way it is written.
-    Lookup { value: String },
+    Lookup {
+        value: String,
+        /// Ask the central registry live (other agencies' cases) instead of this workspace.
+        #[arg(long)]
+        registry: bool,
+    },
     /// Entities of a case: suggestions, confirm, reject, merge, links, cross-case hits.
     #[command(subcommand)]
     Entity(crate::entity::EntityCmd),
@@ -57,6 +62,12 @@ pub enum Command {
     /// Check a case bundle without a workspace: file hashes, manifest, WARCs, custody
     /// chain, signatures, timestamp tokens. Exit 0 only when everything verifies.
     Verify(crate::verify::VerifyArgs),
+    /// Check a seal proof on its own (and, with --file, that the file is the sealed
+    /// item). Exit 0 only when it checks out.
+    VerifyProof(crate::proof::VerifyProofArgs),
+    /// Import another agency's sealed case bundle (verified first, completely) as a
+    /// read-only case; prints where it comes from.
+    Import(crate::import::ImportArgs),
     /// Print a case's custody log.
     Log {
         #[arg(long = "case", value_name = "CODE")]
@@ -74,6 +85,12 @@ pub enum Command {
     /// Workspace settings: capture.allow, tsa.url, tsa.trust.
     #[command(subcommand)]
     Config(ConfigCmd),
+    /// The central registry this workspace syncs with (URL, device token, log key).
+    #[command(subcommand)]
+    Registry(crate::registry::RegistryCmd),
+    /// Push sealed cases to the central registry (receipts verified and logged) and pull
+    /// its watchlist of other agencies' identifiers; `sync status` shows the outbox.
+    Sync(crate::sync::SyncArgs),
     /// Full-text search in captured pages (diacritics ignored, đ read as d).
     Search {
         /// Words that must all appear, e.g. "dong ho gia".
@@ -153,6 +170,11 @@ pub enum CaseCmd {
     Seal(crate::workflow::TransitionArgs),
     /// Submitted cases waiting for review.
     Queue,
+    /// Add a signed correction to a sealed case (the seal itself never changes).
+    Addendum(crate::workflow::AddendumArgs),
+    /// Write the proof that one evidence item is part of a sealed case (its Merkle
+    /// path, the signed seal and the signer's public key).
+    Prove(crate::proof::ProveArgs),
 }
 
 #[derive(Debug, Args)]

@@ -128,10 +128,24 @@ pub fn run(ws: &mut Workspace, cmd: EntityCmd, json: bool) -> Result<ExitCode> {
         }
         EntityCmd::Hits { case } => {
             let hits = ws.cross_case_hits(&case)?;
+            // Other agencies' cases (the registry's watchlist): human output only, so the
+            // JSON array keeps its shape; the app reads them with `agency_hits`.
+            let agencies = ws.agency_hits(&case)?;
             emit(json, &hits, || {
-                if hits.is_empty() {
+                if hits.is_empty() && agencies.is_empty() {
                     return "(không trùng với vụ việc nào khác)".to_string();
                 }
+                let seen_elsewhere = agencies.iter().map(|h| {
+                    format!(
+                        "{} {}{}  cơ quan khác đã gặp: {} {} ({})",
+                        h.id_kind,
+                        h.value,
+                        qualifier(&h.qualifier),
+                        h.seen_by.agency,
+                        h.seen_by.case_code,
+                        h.seen_by.case_date
+                    )
+                });
                 hits.iter()
                     .map(|h| {
                         format!(
@@ -145,6 +159,7 @@ pub fn run(ws: &mut Workspace, cmd: EntityCmd, json: bool) -> Result<ExitCode> {
                             h.other_evidence_count
                         )
                     })
+                    .chain(seen_elsewhere)
                     .collect::<Vec<_>>()
                     .join("\n")
             })

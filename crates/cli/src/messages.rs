@@ -10,12 +10,31 @@ pub const EXIT_CAPTURE_FAILED: u8 = 6;
 pub fn exit_code(err: &Error) -> u8 {
     use ErrorCode::*;
     match err.code {
-        InvalidInput | ProfileMissing | CaseNotFound | DuplicateCaseCode | FileNotFound
-        | NotAFile | FileUnreadable | EmptyFile | CaptureFailed | BadPassphrase | KeyMissing
-        | ForbiddenRole | InvalidTransition | CaseIncomplete | CaseNotSealed => 3,
+        InvalidInput
+        | ProfileMissing
+        | CaseNotFound
+        | DuplicateCaseCode
+        | FileNotFound
+        | NotAFile
+        | FileUnreadable
+        | EmptyFile
+        | CaptureFailed
+        | BadPassphrase
+        | KeyMissing
+        | ForbiddenRole
+        | InvalidTransition
+        | CaseIncomplete
+        | CaseNotSealed
+        | BundleInvalid
+        | CaseAlreadyExists
+        | ProofInvalid
+        | RegistryNotConfigured
+        | RegistryRefused
+        | RegistryReceiptInvalid
+        | RegistryLogInconsistent => 3,
         WorkspaceNotFound | WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked
         | DatabaseCorrupt | DatabaseTooNew => 4,
-        IoError | Internal => 5,
+        IoError | Internal | RegistryUnreachable => 5,
     }
 }
 
@@ -43,7 +62,17 @@ fn headline(code: ErrorCode) -> &'static str {
         ForbiddenRole => "Vai trò của hồ sơ hiện tại không được phép thực hiện thao tác này",
         InvalidTransition => "Trạng thái hiện tại của vụ việc không cho phép thao tác này",
         CaseIncomplete => "Vụ việc chưa đủ thông tin bắt buộc để trình duyệt",
-        CaseNotSealed => "Vụ việc chưa được niêm phong nên chưa xuất được gói hồ sơ",
+        CaseNotSealed => "Thao tác này chỉ dành cho vụ việc đã niêm phong",
+        BundleInvalid => "Gói hồ sơ không hợp lệ nên không được nhập",
+        CaseAlreadyExists => "Vụ việc trong gói hồ sơ đã có trong không gian làm việc",
+        ProofInvalid => "Bằng chứng niêm phong không hợp lệ",
+        RegistryNotConfigured => "Chưa cấu hình máy chủ đăng ký (chạy `truyvet registry set`)",
+        RegistryUnreachable => "Không kết nối được máy chủ đăng ký",
+        RegistryRefused => "Máy chủ đăng ký từ chối yêu cầu",
+        RegistryReceiptInvalid => "Biên nhận của máy chủ đăng ký không hợp lệ",
+        RegistryLogInconsistent => {
+            "Nhật ký của máy chủ đăng ký không khớp với lịch sử đã ghi nhận (có thể đã bị sửa)"
+        }
         Internal => "Lỗi nội bộ",
     }
 }

@@ -22,6 +22,9 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::Verify(args) = &cli.command {
         return crate::verify::run(args, cli.json);
     }
+    if let Command::VerifyProof(args) = &cli.command {
+        return crate::proof::verify(args, cli.json);
+    }
     let root = match &cli.workspace {
         Some(dir) => dir.clone(),
         None => Workspace::default_location()?,
@@ -61,6 +64,8 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             | CaseCmd::Seal(_)
             | CaseCmd::Queue),
         ) => crate::workflow::run_case(&mut ws, cmd, json),
+        Command::Case(CaseCmd::Addendum(a)) => crate::workflow::add_addendum(&mut ws, a, json),
+        Command::Case(CaseCmd::Prove(a)) => crate::proof::prove(&ws, a, json),
         Command::Case(CaseCmd::New(c)) => {
             let case = ws.create_case(&NewCase {
                 title: c.title,
@@ -79,8 +84,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             emit(json, &cases, || {
                 let mut out = String::new();
                 for s in &cases {
+                    let origin = match &s.case.imported {
+                        Some(i) => format!(" (nhập từ {})", i.agency),
+                        None => String::new(),
+                    };
                     out.push_str(&format!(
-                        "{}\t{}\t{}\t{} chứng cứ\t{}\n",
+                        "{}\t{}{origin}\t{}\t{} chứng cứ\t{}\n",
                         s.case.code,
                         s.case.status,
                         s.case.updated_at,
@@ -119,6 +128,17 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
                     c.created_by,
                     detail.evidence.len()
                 );
+                if let Some(i) = &c.imported {
+                    let from = match i.unit.as_str() {
+                        "" => i.agency.clone(),
+                        unit => format!("{} ({unit})", i.agency),
+                    };
+                    let head = format!(
+                        "nhập từ {from} lúc {} bởi {}, gói hồ sơ SHA-256 {} — chỉ đọc\n\n",
+                        i.imported_at, i.imported_by, i.bundle_sha256
+                    );
+                    out = out.replacen("\n\nchứng cứ", &format!("\n{head}chứng cứ"), 1);
+                }
                 for e in &detail.evidence {
                     out.push_str(&format!(
                         "  {}  {:>12}  {}  {}\n",
@@ -217,12 +237,16 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
             })
         }
         Command::Capture(args) => crate::capture::run(&mut ws, args, json),
-        Command::Lookup { value } => crate::lookup::run(&ws, &value, json),
+        Command::Lookup { value, registry } => crate::lookup::run(&ws, &value, registry, json),
+        Command::Registry(cmd) => crate::registry::run(&mut ws, cmd, json),
+        Command::Sync(args) => crate::sync::run(&mut ws, args, json),
         Command::Entity(cmd) => crate::entity::run(&mut ws, cmd, json),
         Command::Exclusion(cmd) => crate::exclusion::run(&mut ws, cmd, json),
         Command::Graph(args) => crate::graph::run(&ws, args, json),
         Command::Export(args) => crate::export::run(&ws, args, json),
         Command::Verify(args) => crate::verify::run(&args, json),
+        Command::VerifyProof(args) => crate::proof::verify(&args, json),
+        Command::Import(args) => crate::import::run(&ws, &args, json),
         Command::Extract { files } => Ok(crate::extract::run(&files, json)),
         Command::Timestamp(TimestampCmd::Run { now }) => crate::timestamp::run(&mut ws, now, json),
         Command::Timestamp(TimestampCmd::Status { case }) => {
@@ -334,16 +358,21 @@ fn open_mode(command: &Command) -> OpenMode {
         Command::Profile(ProfileCmd::Set(_)) => OpenMode::CreateIfMissing,
         Command::Lookup { .. } | Command::Graph(_) | Command::Export(_) => OpenMode::ReadOnly,
         Command::Entity(cmd) => crate::entity::open_mode(cmd),
+        Command::Registry(cmd) => crate::registry::open_mode(cmd),
+        Command::Sync(args) => crate::sync::open_mode(args),
         Command::Exclusion(cmd) => crate::exclusion::open_mode(cmd),
         Command::Profile(ProfileCmd::Show | ProfileCmd::List)
-        | Command::Case(CaseCmd::List { .. } | CaseCmd::Show { .. } | CaseCmd::Queue)
+        | Command::Case(
+            CaseCmd::List { .. } | CaseCmd::Show { .. } | CaseCmd::Queue | CaseCmd::Prove(_),
+        )
         | Command::Log { .. }
         | Command::VerifyWorkspace
         | Command::Search { .. }
         | Command::Config(ConfigCmd::Get { .. })
         | Command::Timestamp(TimestampCmd::Status { .. })
         | Command::Extract { .. }
-        | Command::Verify(_) => OpenMode::ReadOnly,
+        | Command::Verify(_)
+        | Command::VerifyProof(_) => OpenMode::ReadOnly,
         Command::Profile(ProfileCmd::Add(_) | ProfileCmd::Use { .. } | ProfileCmd::Key)
         | Command::Case(
             CaseCmd::New(_)
@@ -351,12 +380,14 @@ fn open_mode(command: &Command) -> OpenMode {
             | CaseCmd::Submit(_)
             | CaseCmd::Return(_)
             | CaseCmd::Approve(_)
-            | CaseCmd::Seal(_),
+            | CaseCmd::Seal(_)
+            | CaseCmd::Addendum(_),
         )
         | Command::Capture(_)
         | Command::Config(ConfigCmd::Set { .. })
         | Command::Timestamp(TimestampCmd::Run { .. })
         | Command::Evidence(_)
+        | Command::Import(_)
         | Command::Note(_) => OpenMode::Existing,
     }
 }

@@ -30,7 +30,12 @@ pub fn run(args: &VerifyArgs, json: bool) -> Result<ExitCode> {
             report.timestamps
         )];
         if let Some(root) = &report.seal_root {
-            lines.push(format!("gốc niêm phong: {root} (chưa tính lại cây Merkle)"));
+            let recomputed = if report.seal_root_recomputed == "ok" {
+                "đã tính lại cây Merkle từ các lá trong gói: khớp"
+            } else {
+                "chưa tính lại được cây Merkle"
+            };
+            lines.push(format!("gốc niêm phong: {root} ({recomputed})"));
         }
         for p in &report.problems {
             lines.push(format!("LỖI [{}]: {}", p.kind, p.detail));

@@ -43,6 +43,14 @@ pub struct TransitionArgs {
     pub comment: Option<String>,
 }
 
+#[derive(Debug, Args)]
+pub struct AddendumArgs {
+    pub code: String,
+    /// The correction, in full.
+    #[arg(long)]
+    pub text: String,
+}
+
 /// The passphrase from the environment, else from a prompt when a person is there.
 fn passphrase(prompt: &str) -> Result<String> {
     if let Ok(value) = std::env::var(PASSPHRASE_ENV) {
@@ -192,15 +200,7 @@ pub fn run_case(ws: &mut Workspace, cmd: CaseCmd, json: bool) -> Result<ExitCode
         }
         _ => return Err(Error::internal("handled in run.rs")),
     };
-    let profile = ws.require_profile()?;
-    // Refuse before asking for a passphrase when the key is missing.
-    if ws.profile_key(&profile.name)?.is_none() {
-        return Err(Error::new(
-            ErrorCode::KeyMissing,
-            format!("profile {} has no signing key", profile.name),
-        ));
-    }
-    let pass = passphrase(&format!("Mật khẩu khóa ký của {}: ", profile.name))?;
+    let (profile, pass) = signing_passphrase(ws)?;
     let case = ws.transition_case(&args.code, action, args.comment.as_deref(), &pass)?;
     let verb = match action {
         Transition::Submit => "đã trình duyệt",
@@ -216,6 +216,31 @@ pub fn run_case(ws: &mut Workspace, cmd: CaseCmd, json: bool) -> Result<ExitCode
     })
 }
 
+/// The current profile and its key's passphrase; refused before any prompt when the
+/// profile has no key.
+fn signing_passphrase(ws: &Workspace) -> Result<(truyvet_core::model::Profile, String)> {
+    let profile = ws.require_profile()?;
+    if ws.profile_key(&profile.name)?.is_none() {
+        return Err(Error::new(
+            ErrorCode::KeyMissing,
+            format!("profile {} has no signing key", profile.name),
+        ));
+    }
+    let pass = passphrase(&format!("Mật khẩu khóa ký của {}: ", profile.name))?;
+    Ok((profile, pass))
+}
+
+pub fn add_addendum(ws: &mut Workspace, args: AddendumArgs, json: bool) -> Result<ExitCode> {
+    let (profile, pass) = signing_passphrase(ws)?;
+    let addendum = ws.add_addendum(&args.code, &args.text, &pass)?;
+    emit(json, &addendum, || {
+        format!(
+            "{}: đã thêm phụ lục đính chính {} (tham chiếu niêm phong {}), ký bởi {}",
+            args.code, addendum.id, addendum.seal_root, profile.name
+        )
+    })
+}
+
 /// The review texts and the seal of a case, for `case show`'s human output.
 pub fn review_lines(ws: &Workspace, code: &str) -> Result<String> {
     let review = ws.case_review(code)?;
@@ -227,6 +252,12 @@ pub fn review_lines(ws: &Workspace, code: &str) -> Result<String> {
         out.push_str(&format!(
             "niêm phong lúc {}: gốc Merkle {} ({} mục), khóa {}\n",
             seal.at, seal.root, seal.leaf_count, seal.fingerprint
+        ));
+    }
+    for a in ws.case_addenda(code)? {
+        out.push_str(&format!(
+            "phụ lục đính chính {} lúc {} bởi {}: {}\n",
+            a.id, a.at, a.author, a.body
         ));
     }
     Ok(out)

@@ -16,7 +16,10 @@ use crate::time_fmt;
 use crate::workspace::Workspace;
 
 const CASE_COLUMNS: &str = "id, code, title, agency, unit, province, violation_categories, \
-     product_group, status, origin, created_at, created_by, updated_at";
+     product_group, status, origin, created_at, created_by, updated_at, \
+     (SELECT json_object('agency', i.agency, 'unit', i.unit, 'bundle_sha256', i.bundle_sha256, \
+        'seal_root', i.seal_root, 'imported_at', i.imported_at, 'imported_by', i.imported_by) \
+      FROM case_imports i WHERE i.case_id = cases.id)";
 
 #[derive(Debug, Clone, Default)]
 pub struct CaseFilter {
@@ -85,6 +88,7 @@ impl Workspace {
                 created_at: now.clone(),
                 created_by: actor.clone(),
                 updated_at: now,
+                imported: None,
             };
             conn.execute(
                 "INSERT INTO cases (id, code, title, agency, unit, province, violation_categories,
@@ -142,7 +146,7 @@ impl Workspace {
         sql.push_str(" ORDER BY updated_at DESC, code");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            Ok((read_case(r)?, r.get::<_, u64>(13)?))
+            Ok((read_case(r)?, r.get::<_, u64>(14)?))
         })?;
         let mut out = Vec::new();
         for row in rows {
@@ -264,6 +268,12 @@ impl Workspace {
 /// Only drafts and returned cases can change; review and sealing come with the
 /// workflow capability.
 pub(crate) fn ensure_editable(case: &Case) -> Result<()> {
+    if let Some(origin) = &case.imported {
+        return Err(Error::invalid(format!(
+            "case {} was imported from {} and is read-only here",
+            case.code, origin.agency
+        )));
+    }
     match case.status {
         CaseStatus::Draft | CaseStatus::Returned => Ok(()),
         status => Err(Error::invalid(format!(
@@ -356,7 +366,7 @@ fn validate_code(code: &str) -> Result<String> {
     }
 }
 
-fn search_text(case: &Case) -> String {
+pub(crate) fn search_text(case: &Case) -> String {
     fold(&format!(
         "{} {} {} {}",
         case.code, case.title, case.product_group, case.unit
@@ -375,6 +385,7 @@ fn read_case(r: &Row<'_>) -> rusqlite::Result<Result<Case>> {
     let categories: String = r.get(6)?;
     let status: String = r.get(8)?;
     let origin: String = r.get(9)?;
+    let imported: Option<String> = r.get(13)?;
     let build = || -> Result<Case> {
         Ok(Case {
             id: r.get(0)?,
@@ -392,6 +403,15 @@ fn read_case(r: &Row<'_>) -> rusqlite::Result<Result<Case>> {
             created_at: r.get(10)?,
             created_by: r.get(11)?,
             updated_at: r.get(12)?,
+            imported: match imported {
+                Some(text) => Some(serde_json::from_str(&text).map_err(|e| {
+                    Error::new(
+                        ErrorCode::DatabaseCorrupt,
+                        format!("bad import record: {e}"),
+                    )
+                })?),
+                None => None,
+            },
         })
     };
     Ok(build())

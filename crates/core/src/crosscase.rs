@@ -53,6 +53,9 @@ pub struct Occurrence {
     pub entity_state: EntityState,
     /// The value is on the exclusion list (found, but not a lead).
     pub excluded: bool,
+    /// Other agencies' cases holding it, from the registry's watchlist (absent when none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub seen_by_other_agency: Vec<crate::watchlist::AgencySighting>,
 }
 
 fn qualifiers_agree(a: &str, b: &str) -> bool {
@@ -216,6 +219,7 @@ impl Workspace {
                     snippet,
                     entity_id,
                     entity_state: EntityState::parse(&state).map_err(corrupt)?,
+                    seen_by_other_agency: Vec::new(),
                 });
             }
         }
@@ -226,6 +230,7 @@ impl Workspace {
                 &b.evidence_id,
             ))
         });
+        self.flag_other_agencies(&mut out)?;
         Ok(out)
     }
 }

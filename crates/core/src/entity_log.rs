@@ -148,8 +148,10 @@ impl Workspace {
                 );
             }
 
+            // An imported occurrence has a local id; its log names `origin_id` (0007).
             let mut stmt = self.conn.prepare_cached(
-                "SELECT id FROM identifier_occurrences WHERE case_id = ?1 ORDER BY id",
+                "SELECT coalesce(origin_id, id) FROM identifier_occurrences WHERE case_id = ?1
+                 ORDER BY id",
             )?;
             let ids: Vec<i64> = stmt
                 .query_map([case_id], |r| r.get(0))?

@@ -33,6 +33,14 @@ string_enum!(
         InvalidTransition = "invalid_transition",
         CaseIncomplete = "case_incomplete",
         CaseNotSealed = "case_not_sealed",
+        BundleInvalid = "bundle_invalid",
+        CaseAlreadyExists = "case_already_exists",
+        ProofInvalid = "proof_invalid",
+        RegistryNotConfigured = "registry_not_configured",
+        RegistryUnreachable = "registry_unreachable",
+        RegistryRefused = "registry_refused",
+        RegistryReceiptInvalid = "registry_receipt_invalid",
+        RegistryLogInconsistent = "registry_log_inconsistent",
     }
 );
 

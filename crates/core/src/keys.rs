@@ -94,7 +94,8 @@ pub(crate) fn public_key_of(conn: &Connection, profile: &str) -> Result<Option<P
         .optional()?)
 }
 
-/// The stored public key with this fingerprint, if any profile has it.
+/// The stored public key with this fingerprint: a local profile's, else a foreign
+/// signer's that came with an imported case (verifies only; it has no private half).
 pub(crate) fn public_key_by_fingerprint(
     conn: &Connection,
     fingerprint: &str,
@@ -108,14 +109,38 @@ pub(crate) fn public_key_by_fingerprint(
         .optional()?;
     match profile {
         Some(p) => public_key_of(conn, &p),
-        None => Ok(None),
+        None => foreign_key(conn, fingerprint),
     }
+}
+
+pub(crate) fn foreign_key(conn: &Connection, fingerprint: &str) -> Result<Option<PublicKeyInfo>> {
+    Ok(conn
+        .query_row(
+            "SELECT profile, public_key, fingerprint, created_at FROM foreign_keys
+             WHERE fingerprint = ?1",
+            [fingerprint],
+            |r| {
+                Ok(PublicKeyInfo {
+                    profile: r.get(0)?,
+                    public_key: r.get(1)?,
+                    fingerprint: r.get(2)?,
+                    created_at: r.get(3)?,
+                })
+            },
+        )
+        .optional()?)
 }
 
 impl Workspace {
     /// The public key of a profile, if it has one.
     pub fn profile_key(&self, profile: &str) -> Result<Option<PublicKeyInfo>> {
         public_key_of(&self.conn, profile)
+    }
+
+    /// The public key with this fingerprint, a local profile's or a foreign signer's of
+    /// an imported case: what re-checking (or re-exporting) a signature needs.
+    pub fn key_by_fingerprint(&self, fingerprint: &str) -> Result<Option<PublicKeyInfo>> {
+        public_key_by_fingerprint(&self.conn, fingerprint)
     }
 
     /// Creates the current profile's key pair, sealed with `passphrase`. A profile keeps

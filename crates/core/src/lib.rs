@@ -7,6 +7,7 @@
 #[macro_use]
 mod macros;
 
+pub mod addenda;
 pub mod blob;
 mod captures;
 mod cases;
@@ -20,12 +21,16 @@ mod exclusions;
 pub mod fold;
 pub mod graph_export;
 pub mod identifiers;
+pub mod import;
 pub mod keys;
 mod links;
 pub mod model;
 mod notes;
+pub mod outbox;
 mod profile;
+pub mod registry_settings;
 pub mod seal;
+pub mod seal_proof;
 pub mod settings;
 pub mod store;
 pub mod time_fmt;
@@ -33,6 +38,7 @@ mod timestamps;
 mod verify;
 mod verify_captures;
 mod verify_timestamps;
+pub mod watchlist;
 mod workflow;
 mod workspace;
 

@@ -85,6 +85,25 @@ pub struct Case {
     pub created_at: String,
     pub created_by: String,
     pub updated_at: String,
+    /// Set only for a case imported from another agency's bundle (read-only here).
+    /// Absent, not null, for local cases, so their JSON (and the `case_created`
+    /// payload, which is hashed into the custody chain) is unchanged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<CaseImport>,
+}
+
+/// Where an imported case comes from and who brought it in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseImport {
+    /// The agency that made and sealed the case (its agency code).
+    pub agency: String,
+    pub unit: String,
+    /// Hex SHA-256 of the bundle file it was imported from.
+    pub bundle_sha256: String,
+    pub seal_root: String,
+    pub imported_at: String,
+    /// Display name of the local profile that imported it.
+    pub imported_by: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -124,7 +143,7 @@ pub struct CaseEdit {
     pub origin: Option<CaseOrigin>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceItem {
     pub id: String,
     pub case_id: String,
@@ -134,7 +153,7 @@ pub struct EvidenceItem {
     /// The file name as the user saw it; bytes that were not UTF-8 show as U+FFFD and
     /// the exact bytes are kept in `original_filename_hex`.
     pub original_filename: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub original_filename_hex: Option<String>,
     pub media_type: String,
     pub acquired_at: String,

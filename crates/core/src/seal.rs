@@ -22,7 +22,7 @@ use std::collections::{BTreeMap, HashMap};
 use ed25519_dalek::{Signature, Signer, SigningKey, Verifier};
 use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 
@@ -36,7 +36,7 @@ use crate::workspace::Workspace;
 pub const SEAL_EVENT: &str = "case_sealed";
 const DOMAIN: &[u8] = b"truyvet.seal.v1\n";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Seal {
     pub case_id: String,
     /// Hex Merkle root.
@@ -70,19 +70,21 @@ pub fn merkle_root(leaves: &[[u8; 32]]) -> [u8; 32] {
         level = level
             .chunks(2)
             .map(|pair| match pair {
-                [l, r] => {
-                    let mut h = Sha256::new();
-                    h.update([1u8]);
-                    h.update(l);
-                    h.update(r);
-                    h.finalize().into()
-                }
+                [l, r] => node_hash(l, r),
                 [one] => *one,
                 _ => unreachable!("chunks(2) yields one or two"),
             })
             .collect();
     }
     level[0]
+}
+
+fn node_hash(left: &[u8; 32], right: &[u8; 32]) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update([1u8]);
+    h.update(left);
+    h.update(right);
+    h.finalize().into()
 }
 
 pub fn signed_bytes(case_id: &str, root: &str, head: &str, at: &str, print: &str) -> Vec<u8> {
@@ -116,9 +118,39 @@ fn rows_as_json(conn: &Connection, table: &str, case_id: &str) -> Result<Vec<Str
     Ok(out)
 }
 
-/// The sorted (kind, body) leaves of a case for a given custody head.
-pub(crate) fn case_leaves(conn: &Connection, case_id: &str, head: &str) -> Result<Vec<[u8; 32]>> {
-    let mut items: Vec<(String, String)> = Vec::new();
+/// One leaf of a seal's Merkle tree, before hashing. Bundles carry these verbatim
+/// (`truyvet/seal-leaves.jsonl`) so anyone can recompute the root.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct SealLeaf {
+    pub kind: String,
+    pub body: String,
+}
+
+impl SealLeaf {
+    pub fn hash(&self) -> [u8; 32] {
+        leaf_hash(&self.kind, &self.body)
+    }
+}
+
+/// The hex Merkle root of leaves already in leaf order.
+pub fn root_of(leaves: &[SealLeaf]) -> String {
+    let hashes: Vec<[u8; 32]> = leaves.iter().map(SealLeaf::hash).collect();
+    hex::encode(merkle_root(&hashes))
+}
+
+/// The sorted leaves of a case for a given custody head.
+pub(crate) fn case_leaf_items(
+    conn: &Connection,
+    case_id: &str,
+    head: &str,
+) -> Result<Vec<SealLeaf>> {
+    let mut items: Vec<SealLeaf> = Vec::new();
+    let mut push = |kind: &str, body: String| {
+        items.push(SealLeaf {
+            kind: kind.to_string(),
+            body,
+        })
+    };
     {
         let mut stmt = conn.prepare("SELECT id, sha256 FROM evidence WHERE case_id = ?1")?;
         let rows = stmt.query_map([case_id], |r| {
@@ -129,7 +161,7 @@ pub(crate) fn case_leaves(conn: &Connection, case_id: &str, head: &str) -> Resul
             ))
         })?;
         for body in rows {
-            items.push(("evidence".into(), body?));
+            push("evidence", body?);
         }
     }
     for (kind, table) in [
@@ -138,12 +170,75 @@ pub(crate) fn case_leaves(conn: &Connection, case_id: &str, head: &str) -> Resul
         ("note", "notes"),
     ] {
         for body in rows_as_json(conn, table, case_id)? {
-            items.push((kind.into(), body));
+            push(kind, body);
         }
     }
-    items.push(("custody_head".into(), head.to_string()));
+    push("custody_head", head.to_string());
     items.sort();
-    Ok(items.iter().map(|(k, b)| leaf_hash(k, b)).collect())
+    Ok(items)
+}
+
+fn case_leaves(conn: &Connection, case_id: &str, head: &str) -> Result<Vec<[u8; 32]>> {
+    Ok(case_leaf_items(conn, case_id, head)?
+        .iter()
+        .map(SealLeaf::hash)
+        .collect())
+}
+
+/// The audit path proving one leaf is part of a tree: the sibling hashes from the leaf
+/// up, each with the side it sits on. An odd last node that moves up unchanged adds no
+/// step.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InclusionProof {
+    pub leaf_index: u64,
+    pub leaf_count: u64,
+    /// `(side, hex hash)`: side `"L"` when the sibling is on the left.
+    pub path: Vec<(String, String)>,
+}
+
+pub fn inclusion_proof(leaves: &[[u8; 32]], index: usize) -> Option<InclusionProof> {
+    if index >= leaves.len() {
+        return None;
+    }
+    let mut path = Vec::new();
+    let mut level = leaves.to_vec();
+    let mut i = index;
+    while level.len() > 1 {
+        let sibling = i ^ 1;
+        if sibling < level.len() {
+            let side = if sibling < i { "L" } else { "R" };
+            path.push((side.to_string(), hex::encode(level[sibling])));
+        }
+        level = level
+            .chunks(2)
+            .map(|pair| match pair {
+                [l, r] => node_hash(l, r),
+                [one] => *one,
+                _ => unreachable!("chunks(2) yields one or two"),
+            })
+            .collect();
+        i /= 2;
+    }
+    Some(InclusionProof {
+        leaf_index: index as u64,
+        leaf_count: leaves.len() as u64,
+        path,
+    })
+}
+
+/// The root an inclusion proof leads to from `leaf`; compare it with the signed root.
+pub fn root_from_proof(leaf: [u8; 32], proof: &InclusionProof) -> Option<[u8; 32]> {
+    let mut acc = leaf;
+    for (side, sibling) in &proof.path {
+        let mut other = [0u8; 32];
+        hex::decode_to_slice(sibling, &mut other).ok()?;
+        acc = match side.as_str() {
+            "L" => node_hash(&other, &acc),
+            "R" => node_hash(&acc, &other),
+            _ => return None,
+        };
+    }
+    Some(acc)
 }
 
 /// Seals a case inside the transaction of its sealing transition: `head` is that
@@ -212,6 +307,16 @@ impl Workspace {
     pub fn case_seal(&self, code: &str) -> Result<Option<Seal>> {
         let case = self.case_by_code(code)?;
         read_seal(&self.conn, &case.id)
+    }
+
+    /// The leaves of a sealed case's Merkle tree, in leaf order: what a bundle carries
+    /// so the root can be recomputed without the database. Empty when not sealed.
+    pub fn case_seal_leaves(&self, code: &str) -> Result<Vec<SealLeaf>> {
+        let case = self.case_by_code(code)?;
+        match read_seal(&self.conn, &case.id)? {
+            Some(seal) => case_leaf_items(&self.conn, &case.id, &seal.head),
+            None => Ok(Vec::new()),
+        }
     }
 
     /// Recomputes every sealed case's Merkle root and checks its signature. Problem
@@ -309,5 +414,22 @@ mod tests {
             hex::encode(merkle_root(&[a, b, c])),
             "2832e7d632a404f7ea9a1bc4d80a99af5f95172e99cd5bfa24386554bc4f4130"
         );
+    }
+
+    #[test]
+    fn every_leaf_proves_into_the_root_and_a_wrong_leaf_does_not() {
+        for n in 1..=13usize {
+            let leaves: Vec<[u8; 32]> = (0..n)
+                .map(|i| leaf_hash("evidence", &format!("e{i}:s")))
+                .collect();
+            let root = merkle_root(&leaves);
+            for (i, leaf) in leaves.iter().enumerate() {
+                let proof = inclusion_proof(&leaves, i).unwrap();
+                assert_eq!(root_from_proof(*leaf, &proof), Some(root), "n={n} i={i}");
+                let other = leaf_hash("evidence", "forged:s");
+                assert_ne!(root_from_proof(other, &proof), Some(root));
+            }
+            assert!(inclusion_proof(&leaves, n).is_none());
+        }
     }
 }

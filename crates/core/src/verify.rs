@@ -233,6 +233,7 @@ impl Workspace {
         problems.extend(self.verify_entities()?);
         problems.extend(self.verify_transitions(&code_of)?);
         problems.extend(self.verify_seals(&code_of)?);
+        problems.extend(self.verify_addenda(&code_of)?);
         let stamps = self.verify_timestamps(&code_of, logged_stamps)?;
         report.timestamps_checked = stamps.checked;
         report.timestamp_chain = stamps.chain;

@@ -3,8 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use truyvet_core::addenda::Addendum;
 use truyvet_core::model::{Case, EvidenceItem, Note};
-use truyvet_core::seal::Seal;
+use truyvet_core::seal::{Seal, SealLeaf};
 use truyvet_core::{
     ArtifactRef, CaseReview, CustodyEvent, Entity, Error, Link, PublicKeyInfo, Result, StampStatus,
     TRANSITION_EVENT, WebCaptureInfo, Workspace,
@@ -38,6 +39,10 @@ pub struct CaseData {
     pub entities: Vec<Entity>,
     pub links: Vec<Link>,
     pub seal: Seal,
+    /// The seal's Merkle leaves, in leaf order.
+    pub leaves: Vec<SealLeaf>,
+    /// Signed corrections made after the seal.
+    pub addenda: Vec<Addendum>,
     /// Every key that signed a transition or the seal, by fingerprint.
     pub keys: BTreeMap<String, PublicKeyInfo>,
     /// The last signer of each transition action (submit, approve, seal…).
@@ -84,6 +89,14 @@ pub fn gather(ws: &Workspace, case: &Case) -> Result<CaseData> {
     let mut keys = BTreeMap::new();
     let mut signers: Vec<Signer> = Vec::new();
     let mut names = BTreeMap::new();
+    let addenda = ws.case_addenda(&case.code)?;
+    for a in &addenda {
+        // By fingerprint, not profile: a case imported from another agency was signed
+        // with keys that are known here only as foreign public keys.
+        if let Some(info) = ws.key_by_fingerprint(&a.fingerprint)? {
+            keys.insert(a.fingerprint.clone(), info);
+        }
+    }
     for event in &custody {
         if let Ok(Some(p)) = ws.profile(&event.actor) {
             names.insert(p.name.clone(), p.display_name.clone());
@@ -101,9 +114,7 @@ pub fn gather(ws: &Workspace, case: &Case) -> Result<CaseData> {
         };
         let profile = field("profile");
         let fingerprint = field("fingerprint");
-        if let Some(info) = ws.profile_key(&profile)?
-            && info.fingerprint == fingerprint
-        {
+        if let Some(info) = ws.key_by_fingerprint(&fingerprint)? {
             keys.insert(fingerprint.clone(), info);
         }
         let role = match field("action").as_str() {
@@ -129,6 +140,8 @@ pub fn gather(ws: &Workspace, case: &Case) -> Result<CaseData> {
         custody,
         entities,
         links,
+        leaves: ws.case_seal_leaves(&case.code)?,
+        addenda,
         seal,
         keys,
         signers,

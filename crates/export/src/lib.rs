@@ -9,12 +9,15 @@
 //! place, so a failed export leaves nothing half-written.
 
 mod gather;
+mod import;
 mod members;
 mod report_map;
 mod uco_map;
 mod verify;
+mod verify_seal;
 
-pub use verify::{BundleProblem, BundleReport, verify_bundle};
+pub use import::{ImportSummary, import_bundle};
+pub use verify::{BundleProblem, BundleReport, verify_bundle, verify_bundle_in};
 
 use std::fs::File;
 use std::io::{BufReader, Read};

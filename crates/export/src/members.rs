@@ -32,6 +32,19 @@ pub fn safe_extension(name: &str) -> Option<String> {
         .then_some(ext)
 }
 
+/// A capture artifact's flat name: its SHA-256 and an extension for its media type.
+pub fn artifact_name(sha256: &str, media_type: &str) -> String {
+    let base = media_type.split(';').next().unwrap_or("").trim();
+    match base {
+        "image/png" => format!("{sha256}.png"),
+        "image/jpeg" => format!("{sha256}.jpg"),
+        "multipart/related" => format!("{sha256}.mhtml"),
+        "text/html" => format!("{sha256}.html"),
+        "application/pdf" => format!("{sha256}.pdf"),
+        _ => sha256.to_string(),
+    }
+}
+
 /// The DOS time of every ZIP member: the seal time (`YYYY-MM-DDTHH:MM:SS…`).
 fn zip_time(at: &str) -> Result<DosDateTime> {
     let n = |range: std::ops::Range<usize>| -> Result<u16> {
@@ -65,7 +78,7 @@ pub fn wacz_input(
         extra("entities.json", json_bytes(&data.entities)?),
         extra("links.json", json_bytes(&data.links)?),
     ];
-    let mut imported = BTreeSet::new();
+    let mut written = BTreeSet::new();
     for item in &data.evidence {
         let ev = &item.evidence;
         if let Some(cap) = &item.capture {
@@ -86,7 +99,17 @@ pub fn wacz_input(
                 name: format!("{}.capture.json", ev.sha256),
                 content: Content::File(ws.blobs().path_for(&ev.sha256)),
             });
-        } else if imported.insert(ev.sha256.clone()) {
+            // The other artifacts the manifest lists (screenshot, MHTML, DOM), so the
+            // bundle alone can check the whole manifest and an import restores them.
+            for a in item.artifacts.iter().filter(|a| a.role != "warc") {
+                if written.insert(a.sha256.clone()) {
+                    files.push(ExtraFile {
+                        name: artifact_name(&a.sha256, &a.media_type),
+                        content: Content::File(ws.blobs().path_for(&a.sha256)),
+                    });
+                }
+            }
+        } else if written.insert(ev.sha256.clone()) {
             let name = match safe_extension(&ev.original_filename) {
                 Some(ext) => format!("{}.{ext}", ev.sha256),
                 None => ev.sha256.clone(),
@@ -110,6 +133,13 @@ pub fn wacz_input(
     }
     files.push(extra("custody.jsonl", custody));
     files.push(extra("seal.json", json_bytes(&data.seal)?));
+    let mut leaves = Vec::new();
+    for leaf in &data.leaves {
+        leaves.extend(serde_json::to_vec(leaf)?);
+        leaves.push(b'\n');
+    }
+    files.push(extra("seal-leaves.jsonl", leaves));
+    files.push(extra("addenda.json", json_bytes(&data.addenda)?));
     files.push(extra("case.json", json_bytes(&case_json(data))?));
 
     Ok(WaczInput {

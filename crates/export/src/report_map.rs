@@ -2,7 +2,7 @@
 
 use truyvet_core::Entity;
 use truyvet_report::{
-    CaseInfo, CustodyRow, Entity as REntity, EvidenceRow, Link as RLink, Person, Report,
+    Addendum, CaseInfo, CustodyRow, Entity as REntity, EvidenceRow, Link as RLink, Person, Report,
     Screenshot, Seal, Signature, TimestampInfo, TimestampStatus,
 };
 
@@ -157,6 +157,16 @@ pub fn report(data: &CaseData) -> Report {
                     name: data.name_of(&s.profile),
                     key_fingerprint: s.fingerprint.clone(),
                     signed_at: s.signed_at.clone(),
+                })
+                .collect(),
+            addenda: data
+                .addenda
+                .iter()
+                .map(|a| Addendum {
+                    at: a.at.clone(),
+                    author: a.author.clone(),
+                    body: a.body.clone(),
+                    key_fingerprint: a.fingerprint.clone(),
                 })
                 .collect(),
         }),

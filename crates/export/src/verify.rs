@@ -3,8 +3,8 @@
 //! staging folder of its own; then the case layer: the custody chain recomputed from
 //! `custody.jsonl`, every transition signature and the seal signature checked against
 //! the public keys in the bundle, and every RFC 3161 token against its evidence digest.
-//! Each problem has a stable kind. The seal's Merkle root is not recomputed here: its
-//! leaves are database rows the bundle does not carry verbatim yet.
+//! Each problem has a stable kind. Last, `verify_seal` recomputes the seal's Merkle root
+//! from the leaves the bundle carries and ties every file to a sealed item.
 
 use std::collections::HashMap;
 use std::fs;
@@ -34,13 +34,14 @@ pub struct BundleReport {
     pub custody_events: usize,
     pub signatures: usize,
     pub timestamps: usize,
-    /// Always `not_checked` for now (see the module comment).
+    /// `ok` once the Merkle root recomputed from the bundle's leaves matches the seal;
+    /// `not_checked` when verification stopped before that.
     pub seal_root_recomputed: &'static str,
     pub problems: Vec<BundleProblem>,
 }
 
 impl BundleReport {
-    fn problem(&mut self, kind: &str, detail: impl Into<String>) {
+    pub(crate) fn problem(&mut self, kind: &str, detail: impl Into<String>) {
         self.problems.push(BundleProblem {
             kind: kind.to_string(),
             detail: detail.into(),
@@ -48,7 +49,7 @@ impl BundleReport {
     }
 }
 
-fn text(v: &Value, key: &str) -> String {
+pub(crate) fn text(v: &Value, key: &str) -> String {
     v.get(key)
         .and_then(Value::as_str)
         .unwrap_or_default()
@@ -68,12 +69,19 @@ fn check_signature(key: &VerifyingKey, bytes: &[u8], sig_hex: &str) -> bool {
 /// Verifies the bundle at `path`. I/O trouble with the local temp folder is an `Err`;
 /// everything wrong with the bundle is a problem in the report.
 pub fn verify_bundle(path: &Path) -> Result<BundleReport> {
+    let temp = tempfile::tempdir().map_err(|e| Error::io("cannot create", path, &e))?;
+    verify_bundle_in(path, &temp.path().join("staging"))
+}
+
+/// As [`verify_bundle`], extracting into `staging` (which must not exist yet). After a
+/// verification the verified files stay there for the caller (the import reads them);
+/// a refused archive leaves nothing.
+pub fn verify_bundle_in(path: &Path, staging: &Path) -> Result<BundleReport> {
     let mut report = BundleReport {
         seal_root_recomputed: "not_checked",
         ..BundleReport::default()
     };
-    let temp = tempfile::tempdir().map_err(|e| Error::io("cannot create", path, &e))?;
-    let staging = temp.path().join("staging");
+    let staging = staging.to_path_buf();
     let verified = match truyvet_bundle::read_wacz(path, &staging) {
         Ok(v) => v,
         Err(e) => {
@@ -127,6 +135,7 @@ pub fn verify_bundle(path: &Path) -> Result<BundleReport> {
 
     // The custody chain and the signed transitions in it.
     let mut hashes = Vec::new();
+    let mut events = Vec::new();
     let custody = read("custody.jsonl").unwrap_or_default();
     let mut prev = GENESIS.to_string();
     for (i, line) in custody
@@ -167,6 +176,7 @@ pub fn verify_bundle(path: &Path) -> Result<BundleReport> {
         }
         prev = text(&e, "hash");
         hashes.push(prev.clone());
+        events.push(e.clone());
         report.custody_events += 1;
         if text(&e, "kind") != TRANSITION_EVENT {
             continue;
@@ -206,13 +216,27 @@ pub fn verify_bundle(path: &Path) -> Result<BundleReport> {
     }
 
     // The seal: signed by a key in the bundle, over a head that is in the chain.
-    if let Some(s) = json(&mut report, "seal.json") {
-        report.seal_root = Some(text(&s, "root"));
-        let print = text(&s, "fingerprint");
-        if !hashes.contains(&text(&s, "head")) {
+    let seal = json(&mut report, "seal.json");
+    if let Some(s) = &seal {
+        report.seal_root = Some(text(s, "root"));
+        let print = text(s, "fingerprint");
+        if !hashes.contains(&text(s, "head")) {
             report.problem(
                 "seal_head_unknown",
                 "the seal covers a custody head that is not in custody.jsonl",
+            );
+        }
+        // Signed by whoever signed the sealing transition it covers, not by a key that
+        // was merely added to the bundle.
+        let sealer = events
+            .iter()
+            .find(|e| text(e, "hash") == text(s, "head"))
+            .and_then(|e| e.get("payload"))
+            .map(|p| text(p, "fingerprint"));
+        if let Some(sealer) = sealer.filter(|f| *f != print) {
+            report.problem(
+                "seal_signer_mismatch",
+                format!("the seal is signed by {print}, its sealing transition by {sealer}"),
             );
         }
         match keys.get(&print) {
@@ -222,13 +246,13 @@ pub fn verify_bundle(path: &Path) -> Result<BundleReport> {
             ),
             Some(key) => {
                 let signed = seal::signed_bytes(
-                    &text(&s, "case_id"),
-                    &text(&s, "root"),
-                    &text(&s, "head"),
-                    &text(&s, "at"),
+                    &text(s, "case_id"),
+                    &text(s, "root"),
+                    &text(s, "head"),
+                    &text(s, "at"),
                     &print,
                 );
-                if check_signature(key, &signed, &text(&s, "signature")) {
+                if check_signature(key, &signed, &text(s, "signature")) {
                     report.signatures += 1;
                 } else {
                     report.problem(
@@ -241,7 +265,8 @@ pub fn verify_bundle(path: &Path) -> Result<BundleReport> {
     }
 
     // Timestamp tokens against the evidence digests listed in case.json.
-    if let Some(case) = json(&mut report, "case.json") {
+    let case = json(&mut report, "case.json");
+    if let Some(case) = &case {
         report.case_code = case
             .pointer("/case/code")
             .and_then(Value::as_str)
@@ -289,6 +314,24 @@ pub fn verify_bundle(path: &Path) -> Result<BundleReport> {
                 ),
             }
         }
+    }
+    if let Some(seal) = &seal {
+        let digests: HashMap<String, String> = verified
+            .entries
+            .iter()
+            .map(|e| (e.name.clone(), e.sha256.clone()))
+            .collect();
+        crate::verify_seal::check(
+            &mut report,
+            &crate::verify_seal::Staged {
+                dir: &dir,
+                digests: &digests,
+                seal,
+                case: case.as_ref(),
+                custody: &events,
+                keys: &keys,
+            },
+        );
     }
     report.ok = report.problems.is_empty();
     Ok(report)

@@ -18,8 +18,8 @@ use typst::foundations::Smart;
 use typst::layout::PagedDocument;
 
 pub use model::{
-    CaseInfo, CustodyRow, Entity, EvidenceRow, Link, Person, Report, Screenshot, Seal, Signature,
-    TimestampInfo, TimestampStatus,
+    Addendum, CaseInfo, CustodyRow, Entity, EvidenceRow, Link, Person, Report, Screenshot, Seal,
+    Signature, TimestampInfo, TimestampStatus,
 };
 pub use view::GRAPH_MAX_NODES;
 

@@ -120,6 +120,18 @@ pub struct Seal {
     /// Merkle root over the case's items (hex).
     pub root: String,
     pub signatures: Vec<Signature>,
+    /// Signed corrections made after the seal, oldest first.
+    #[serde(default)]
+    pub addenda: Vec<Addendum>,
+}
+
+/// A correction to a sealed case: the seal stays as it was, the addendum sits beside it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct Addendum {
+    pub at: String,
+    pub author: String,
+    pub body: String,
+    pub key_fingerprint: String,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -7,8 +7,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use truyvet_report::{
-    CaseInfo, CustodyRow, Entity, ErrorCode, EvidenceRow, Link, Person, Report, Screenshot, Seal,
-    Signature, TimestampInfo, TimestampStatus, render_pdf,
+    Addendum, CaseInfo, CustodyRow, Entity, ErrorCode, EvidenceRow, Link, Person, Report,
+    Screenshot, Seal, Signature, TimestampInfo, TimestampStatus, render_pdf,
 };
 use unicode_normalization::UnicodeNormalization;
 
@@ -163,6 +163,12 @@ fn sample(title: &str, custody_rows: u64) -> Report {
                 key_fingerprint: supervisor.key_fingerprint.clone(),
                 signed_at: "2026-11-20T16:40:12Z".into(),
             }],
+            addenda: vec![Addendum {
+                at: "2026-11-21T08:00:00Z".into(),
+                author: supervisor.name.clone(),
+                body: "Đính chính: số tài khoản đúng là 0451000123456.".into(),
+                key_fingerprint: supervisor.key_fingerprint.clone(),
+            }],
         }),
         bundle_digest: BUNDLE_DIGEST.into(),
     }
@@ -235,6 +241,8 @@ fn vietnamese_text_comes_out_exactly() {
     // Evidence digests, timestamp status and the seal.
     assert!(text.contains("5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"));
     assert!(text.contains("Đã đóng dấu thời gian"));
+    assert!(text.contains("PHỤ LỤC ĐÍNH CHÍNH SAU NIÊM PHONG"));
+    assert!(text.contains("Đính chính: số tài khoản đúng là 0451000123456."));
     assert!(text.contains("c0ffee00112233445566778899aabbccddeeff00112233445566778899aabbcc"));
 }
 

@@ -1,12 +1,15 @@
 //! IPC commands. Each one only converts arguments, calls the core and converts the
 //! result; errors cross IPC as `{code, message}` so the UI can pick its own words.
 
+pub(crate) mod addenda;
 pub(crate) mod browser;
+pub(crate) mod bundle;
 pub(crate) mod capture;
 mod cases;
 pub(crate) mod detail;
 pub(crate) mod entities;
 mod evidence;
+pub(crate) mod sync;
 pub(crate) mod timestamp;
 pub(crate) mod workflow;
 pub(crate) mod workspace;
@@ -41,6 +44,38 @@ impl From<Error> for AppError {
 }
 
 pub type CmdResult<T> = Result<T, AppError>;
+
+/// A file the window asks the shell to write: an absolute path ending in `.{extension}`
+/// and not a folder, so the window can only ever create files of that kind, never
+/// overwrite some other file of the user's.
+pub(crate) fn checked_destination(
+    path: &str,
+    extension: &str,
+) -> truyvet_core::Result<std::path::PathBuf> {
+    let path = std::path::PathBuf::from(path.trim());
+    if !path.is_absolute() {
+        return Err(Error::invalid(format!(
+            "the destination must be an absolute path: {}",
+            path.display()
+        )));
+    }
+    let matches = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension));
+    if !matches || path.file_stem().is_none() {
+        return Err(Error::invalid(format!(
+            "the destination must be a .{extension} file: {}",
+            path.display()
+        )));
+    }
+    if path.is_dir() {
+        return Err(Error::new(
+            truyvet_core::ErrorCode::NotAFile,
+            format!("{} is a folder", path.display()),
+        ));
+    }
+    Ok(path)
+}
 
 pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + Send + Sync + 'static
 {
@@ -85,6 +120,20 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         workflow::review_queue,
         workflow::case_review,
         workflow::case_review_edit,
+        bundle::bundle_export,
+        bundle::bundle_export_dialog,
+        bundle::bundle_verify,
+        bundle::bundle_import,
+        addenda::case_addenda,
+        addenda::case_addendum_add,
+        addenda::seal_proof_export,
+        addenda::seal_proof_export_to,
+        addenda::seal_proof_verify,
+        sync::registry_settings_get,
+        sync::registry_settings_set,
+        sync::sync_status,
+        sync::sync_now,
+        sync::watchlist_hits,
     ]
 }
 

@@ -70,6 +70,12 @@ export class MemoryWorkflow {
     this.profiles.set(profile.name, profile);
   }
 
+  /** Takes over the review texts and seal of a case imported from a bundle. */
+  adopt(caseId: string, review: CaseReviewView): void {
+    this.reviews.set(caseId, { legal_basis: review.legal_basis, proposed_measures: review.proposed_measures });
+    if (review.seal) this.seals.set(caseId, structuredClone(review.seal));
+  }
+
   private entry(profile: Profile): ProfileEntry {
     return {
       ...structuredClone(profile),
@@ -107,6 +113,14 @@ export class MemoryWorkflow {
     this.profiles.set(slug, profile);
     this.hooks.setCurrent(profile);
     return this.createKey(passphrase);
+  }
+
+  /** The acting profile and its key's fingerprint, once `passphrase` opened the key (`key_missing`, `bad_passphrase`). */
+  unlock(passphrase: string): { profile: Profile; fingerprint: string } {
+    const profile = this.hooks.current() ?? fail("profile_missing", "no profile");
+    const key = this.keys.get(profile.name) ?? fail("key_missing", `profile ${profile.name} has no signing key`);
+    if (key.passphrase !== passphrase) fail("bad_passphrase", "wrong passphrase");
+    return { profile: structuredClone(profile), fingerprint: key.fingerprint };
   }
 
   use(name: string): ProfileEntry {

@@ -4,13 +4,23 @@
 // it mean something. Files live in a virtual file system keyed by absolute path.
 
 import { fold } from "./fold";
+import { MemoryAddenda } from "./backend-memory-addenda";
+import { MemoryBundles } from "./backend-memory-bundles";
 import { MemoryEntities } from "./backend-memory-entities";
+import { MemorySync } from "./backend-memory-sync";
 import { MemoryWorkflow, ensureEditable } from "./backend-memory-workflow";
 import type { Unlisten } from "./events";
 import { BackendError, toAppError, type Backend, type Desktop, type FileDropEvent } from "./ipc";
 import type {
+  Addendum,
   AppError,
+  RegistrySetResult,
+  RegistrySettings,
+  SyncProgress,
+  SyncStatus,
+  WatchlistHit,
   BrowserStatus,
+  BundleReport,
   CaptureBrowserEvent,
   Case,
   CaseDetail,
@@ -27,9 +37,11 @@ import type {
   EvidenceItem,
   EvidenceStamped,
   Exclusion,
+  ExportSummary,
   Graph,
   GraphFormat,
   IdKind,
+  ImportSummary,
   Link,
   NewCase,
   NewEntity,
@@ -40,6 +52,7 @@ import type {
   Profile,
   ProfileEntry,
   ProfileInput,
+  ProvenItem,
   StampRun,
   StampStatus,
   TransitionAction,
@@ -62,6 +75,8 @@ export interface MemoryOptions {
   tsaUrl?: string | null;
   /** Chromium is not installed: `browserOpen` fails with `chromium_missing`. */
   chromiumMissing?: boolean;
+  /** Put in every id (`case-<tag>-000001`), so two backends (two agencies) never share ids, as UUIDs would not. */
+  idTag?: string;
 }
 
 /** What a virtual web server answers; unknown URLs answer 200 with no title. */
@@ -81,6 +96,7 @@ export interface RecordedCall {
 }
 
 const GENESIS_HASH = "0".repeat(64);
+const WORKSPACE_PATH = "/memory/workspace";
 const START_TIME = Date.parse("2026-11-28T07:00:00Z");
 
 const MEDIA_TYPES: Record<string, string> = {
@@ -150,6 +166,8 @@ export class MemoryBackend implements Backend {
   captureAllowList: string[];
   /** While set, `captureUrl` waits for it after its checks (the "network" part), so tests can watch a capture in flight. */
   captureGate: Promise<unknown> | null = null;
+  /** What the native save dialog of `bundleExportDialog` answers; `null` is "cancelled". */
+  saveDialogAnswer: string | null = null;
   /** Whether `browserOpen` finds Chromium. */
   chromiumMissing: boolean;
   /** The capture browser while it is open. */
@@ -157,6 +175,7 @@ export class MemoryBackend implements Backend {
   private readonly browserListeners = new Set<(event: CaptureBrowserEvent) => void>();
   private readonly stampListeners = new Set<(event: EvidenceStamped) => void>();
   private tick = 0;
+  private readonly idTag: string;
   private nextId = 1;
   /** Entities, links, exclusions and the graph (see backend-memory-entities.ts). */
   readonly entities = new MemoryEntities({
@@ -180,6 +199,52 @@ export class MemoryBackend implements Backend {
     now: () => this.now(),
   });
 
+  /** Export, verification and import of case bundles (see backend-memory-bundles.ts). */
+  readonly bundles = new MemoryBundles({
+    findCase: (code) => this.findCase(code),
+    contents: (c) => ({
+      evidence: this.evidence.filter((e) => e.case_id === c.id),
+      notes: this.notes.filter((n) => n.case_id === c.id),
+      events: this.events.filter((e) => e.case_id === c.id),
+    }),
+    review: (code) => this.workflow.review(code),
+    workspacePath: () => WORKSPACE_PATH,
+    readFile: (path) => this.files.get(path),
+    writeFile: (path, data) => this.files.set(path, data),
+    isDirectory: (path) => this.directories.has(path),
+    hasCaseId: (id) => this.cases.some((c) => c.id === id),
+    adopt: (body) => {
+      this.cases.push(body.case);
+      this.evidence.push(...body.evidence);
+      this.notes.push(...body.notes);
+      this.events.push(...body.events);
+      this.workflow.adopt(body.case.id, body.review);
+    },
+    actor: () => this.requireProfile().display_name,
+    now: () => this.now(),
+  });
+
+  /** Addenda of sealed cases and seal proofs (see backend-memory-addenda.ts). */
+  readonly addenda = new MemoryAddenda({
+    findCase: (code) => this.findCase(code),
+    seal: (c) => (c.status === "sealed" ? this.workflow.review(c.code).seal : null),
+    evidenceOf: (c) => this.evidence.filter((e) => e.case_id === c.id),
+    unlock: (passphrase) => this.workflow.unlock(passphrase),
+    log: (c, kind, payload) => this.log(c, kind, payload),
+    readFile: (path) => this.files.get(path),
+    writeFile: (path, data) => this.files.set(path, data),
+    isDirectory: (path) => this.directories.has(path),
+    id: (prefix) => this.id(prefix),
+    now: () => this.now(),
+  });
+
+  /** The central registry, the outbox and the watchlist (see backend-memory-sync.ts). */
+  readonly sync = new MemorySync({
+    cases: () => this.cases,
+    entitiesOf: (code) => this.entities.overview(code).entities,
+    now: () => this.now(),
+  });
+
   constructor(options: MemoryOptions = {}) {
     this.profile = options.profile ?? null;
     if (this.profile) this.workflow.remember(this.profile);
@@ -187,12 +252,19 @@ export class MemoryBackend implements Backend {
     this.captureAllowList = [...(options.captureAllowList ?? [])];
     this.tsaUrl = options.tsaUrl ?? null;
     this.chromiumMissing = options.chromiumMissing ?? false;
+    this.idTag = options.idTag ?? "";
     this.directories = new Set(options.directories ?? []);
     for (const [path, content] of Object.entries(options.files ?? {})) this.addFile(path, content);
   }
 
   addFile(path: string, content: string | Uint8Array): void {
     this.files.set(path, typeof content === "string" ? new TextEncoder().encode(content) : content);
+  }
+
+  /** Test control: the bytes of a virtual file (an exported bundle), a copy. */
+  readFile(path: string): Uint8Array | undefined {
+    const data = this.files.get(path);
+    return data ? data.slice() : undefined;
   }
 
   /** Makes the next call of `method` reject with `error`. */
@@ -216,7 +288,8 @@ export class MemoryBackend implements Backend {
   }
 
   private id(prefix: string): string {
-    return `${prefix}-${String(this.nextId++).padStart(6, "0")}`;
+    const tag = this.idTag ? `${this.idTag}-` : "";
+    return `${prefix}-${tag}${String(this.nextId++).padStart(6, "0")}`;
   }
 
   private requireProfile(): Profile {
@@ -250,7 +323,7 @@ export class MemoryBackend implements Backend {
   async workspaceInfo(): Promise<WorkspaceInfo> {
     this.enter("workspaceInfo", []);
     return {
-      path: "/memory/workspace",
+      path: WORKSPACE_PATH,
       schema_version: 1,
       app_version: "0.0.0-memory",
       device: "memory",
@@ -582,9 +655,13 @@ export class MemoryBackend implements Backend {
     return () => this.stampListeners.delete(handler);
   }
 
+  async onSyncProgress(handler: (event: SyncProgress) => void): Promise<Unlisten> {
+    return this.sync.listen(handler);
+  }
+
   /** How many event subscriptions are active (components must end theirs). */
   get eventListenerCount(): number {
-    return this.browserListeners.size + this.stampListeners.size;
+    return this.browserListeners.size + this.stampListeners.size + this.sync.listenerCount;
   }
 
   /** Test control: the investigator visits `url` in the capture browser (a link, a typed address). */
@@ -793,6 +870,89 @@ export class MemoryBackend implements Backend {
     return this.workflow.edit(code, legalBasis, proposedMeasures);
   }
 
+  async bundleExport(code: string, path?: string): Promise<ExportSummary> {
+    this.enter("bundleExport", [code, path]);
+    return this.bundles.export(code, path);
+  }
+
+  async bundleExportDialog(code: string): Promise<ExportSummary | null> {
+    this.enter("bundleExportDialog", [code]);
+    const c = this.findCase(code);
+    if (c.status !== "sealed") fail("case_not_sealed", `case ${c.code} is ${c.status}; only a sealed case can be exported`);
+    const chosen = this.saveDialogAnswer;
+    return chosen === null ? null : this.bundles.export(code, chosen);
+  }
+
+  async bundleVerify(path: string): Promise<BundleReport> {
+    this.enter("bundleVerify", [path]);
+    return this.bundles.verify(path);
+  }
+
+  async bundleImport(path: string): Promise<ImportSummary> {
+    this.enter("bundleImport", [path]);
+    this.requireProfile();
+    return this.bundles.import(path);
+  }
+
+  async caseAddenda(code: string): Promise<Addendum[]> {
+    this.enter("caseAddenda", [code]);
+    return this.addenda.list(code);
+  }
+
+  async caseAddendumAdd(code: string, text: string, passphrase: string): Promise<Addendum> {
+    // The passphrase is not recorded, as for transitions.
+    this.enter("caseAddendumAdd", [code, text, "<passphrase>"]);
+    this.requireProfile();
+    return this.addenda.add(code, text, passphrase);
+  }
+
+  async sealProofExport(code: string, evidenceId: string): Promise<string | null> {
+    this.enter("sealProofExport", [code, evidenceId]);
+    // The proof is built first: an unsealed case is refused before the dialog opens.
+    const bytes = await this.addenda.proof(code, evidenceId);
+    const chosen = this.saveDialogAnswer;
+    if (chosen === null) return null;
+    const path = /\.json$/i.test(chosen) ? chosen : `${chosen.replace(/\.[^./\\]*$/, "")}.json`;
+    this.files.set(path, bytes);
+    return path;
+  }
+
+  async sealProofExportTo(code: string, evidenceId: string, path: string): Promise<string> {
+    this.enter("sealProofExportTo", [code, evidenceId, path]);
+    return this.addenda.exportTo(code, evidenceId, path);
+  }
+
+  async sealProofVerify(path: string, filePath?: string): Promise<ProvenItem> {
+    this.enter("sealProofVerify", [path, filePath]);
+    return this.addenda.verify(path, filePath);
+  }
+
+  async registrySettingsGet(): Promise<RegistrySettings | null> {
+    this.enter("registrySettingsGet", []);
+    return this.sync.settings();
+  }
+
+  async registrySettingsSet(url: string, token: string, key: string): Promise<RegistrySetResult> {
+    this.enter("registrySettingsSet", [url, token.length > 0 ? "<token>" : "", key]);
+    return this.sync.set(url, token, key);
+  }
+
+  async syncStatus(): Promise<SyncStatus> {
+    this.enter("syncStatus", []);
+    return this.sync.status();
+  }
+
+  async syncNow(caseCode?: string): Promise<SyncStatus> {
+    this.enter("syncNow", [caseCode]);
+    return this.sync.start(caseCode);
+  }
+
+  async watchlistHits(code: string, contact?: boolean): Promise<WatchlistHit[]> {
+    this.enter("watchlistHits", [code, contact]);
+    this.findCase(code);
+    return this.sync.hits(code, contact ?? false);
+  }
+
   async workspaceVerify(): Promise<VerifyReport> {
     this.enter("workspaceVerify", []);
     const blobs = new Set(this.evidence.map((e) => e.sha256));
@@ -820,6 +980,27 @@ export class MemoryDesktop implements Desktop {
 
   async pickFiles(): Promise<string[]> {
     return [...this.picked];
+  }
+
+  /** What the next `pickBundle` returns (`null`: cancelled). */
+  pickedBundle: string | null = null;
+
+  async pickBundle(): Promise<string | null> {
+    return this.pickedBundle;
+  }
+
+  /** What the next `pickProof` returns (`null`: cancelled). */
+  pickedProof: string | null = null;
+
+  async pickProof(): Promise<string | null> {
+    return this.pickedProof;
+  }
+
+  /** What the next `pickFile` returns (`null`: cancelled). */
+  pickedFile: string | null = null;
+
+  async pickFile(): Promise<string | null> {
+    return this.pickedFile;
   }
 
   async onFileDrop(handler: (event: FileDropEvent) => void): Promise<() => void> {

@@ -1,13 +1,14 @@
 // The one place the UI listens to events the desktop shell sends on its own (see
 // docs/ipc-contract.md, "Events"): what the capture browser did, and evidence stamped
-// in the background. Components reach them through `Backend.onCaptureBrowser` and
+// in the background, and sync progress. Components reach them through `Backend.onCaptureBrowser` and
 // `Backend.onEvidenceStamped`, so tests use the in-memory backend instead.
 
 import { listen } from "@tauri-apps/api/event";
-import type { CaptureBrowserEvent, EvidenceStamped } from "./types";
+import type { CaptureBrowserEvent, EvidenceStamped, SyncProgress } from "./types";
 
 export const CAPTURE_BROWSER_EVENT = "capture-browser";
 export const EVIDENCE_STAMPED_EVENT = "evidence-stamped";
+export const SYNC_PROGRESS_EVENT = "sync-progress";
 
 /** Resolves to the function that stops listening. */
 export type Unlisten = () => void;
@@ -22,4 +23,8 @@ export function onCaptureBrowser(handler: (event: CaptureBrowserEvent) => void):
 
 export function onEvidenceStamped(handler: (event: EvidenceStamped) => void): Promise<Unlisten> {
   return on(EVIDENCE_STAMPED_EVENT, handler);
+}
+
+export function onSyncProgress(handler: (event: SyncProgress) => void): Promise<Unlisten> {
+  return on(SYNC_PROGRESS_EVENT, handler);
 }

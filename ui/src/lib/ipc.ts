@@ -6,10 +6,12 @@ import { invoke } from "@tauri-apps/api/core";
 import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open } from "@tauri-apps/plugin-dialog";
 import { getContext, setContext } from "svelte";
-import { onCaptureBrowser, onEvidenceStamped, type Unlisten } from "./events";
+import { onCaptureBrowser, onEvidenceStamped, onSyncProgress, type Unlisten } from "./events";
 import type {
+  Addendum,
   AppError,
   BrowserStatus,
+  BundleReport,
   CaptureBrowserEvent,
   Case,
   CaseDetail,
@@ -25,9 +27,11 @@ import type {
   EvidenceItem,
   EvidenceStamped,
   Exclusion,
+  ExportSummary,
   Graph,
   GraphFormat,
   IdKind,
+  ImportSummary,
   Link,
   NewCase,
   NewEntity,
@@ -37,10 +41,16 @@ import type {
   Profile,
   ProfileEntry,
   ProfileInput,
+  ProvenItem,
+  RegistrySetResult,
+  RegistrySettings,
   StampRun,
   StampStatus,
+  SyncProgress,
+  SyncStatus,
   TransitionAction,
   VerifyReport,
+  WatchlistHit,
   WorkspaceInfo,
 } from "./types";
 
@@ -111,10 +121,40 @@ export interface Backend {
   caseReview(code: string): Promise<CaseReviewView>;
   /** Edits legal basis and/or proposed measures (`case_review_edit`). */
   caseReviewEdit(code: string, legalBasis?: string, proposedMeasures?: string): Promise<CaseReview>;
+  /** Exports a sealed case as a `.wacz` bundle to `path`, or to `<workspace>/exports/<CODE>.wacz` (`bundle_export`). */
+  bundleExport(code: string, path?: string): Promise<ExportSummary>;
+  /** Asks for a destination in the native save dialog and exports there (`bundle_export_dialog`); `null` when cancelled. */
+  bundleExportDialog(code: string): Promise<ExportSummary | null>;
+  /** Checks a bundle file without trusting it (`bundle_verify`); problems are in the report, not errors. */
+  bundleVerify(path: string): Promise<BundleReport>;
+  /** Verifies a bundle again and imports it as a read-only case from another agency (`bundle_import`). */
+  bundleImport(path: string): Promise<ImportSummary>;
+  /** A sealed case's signed corrections, oldest first (`case_addenda`). */
+  caseAddenda(code: string): Promise<Addendum[]>;
+  /** Signs and adds a correction to a sealed case as the current profile (`case_addendum_add`). */
+  caseAddendumAdd(code: string, text: string, passphrase: string): Promise<Addendum>;
+  /** Asks for a destination in the native save dialog and writes the seal proof of one item there (`seal_proof_export`); the path, `null` when cancelled. */
+  sealProofExport(code: string, evidenceId: string): Promise<string | null>;
+  /** Writes the seal proof of one item to an absolute `.json` path (`seal_proof_export_to`); the path written. */
+  sealProofExportTo(code: string, evidenceId: string, path: string): Promise<string>;
+  /** Checks a seal proof file, and optionally that a file is the sealed item (`seal_proof_verify`); `proof_invalid` when it does not check out. */
+  sealProofVerify(path: string, filePath?: string): Promise<ProvenItem>;
+  /** The central registry's settings, `null` when none is set (`registry_settings_get`). */
+  registrySettingsGet(): Promise<RegistrySettings | null>;
+  /** Checks the registry's signed tree head with `key`, then stores the settings (`registry_settings_set`); an empty token keeps the stored one. */
+  registrySettingsSet(url: string, token: string, key: string): Promise<RegistrySetResult>;
+  /** Each sealed case's place in the outbox, the watchlist and the last run (`sync_status`). */
+  syncStatus(): Promise<SyncStatus>;
+  /** Starts a sync (of one case, queued again if rejected) and answers at once (`sync_now`); `running` when one already runs. */
+  syncNow(caseCode?: string): Promise<SyncStatus>;
+  /** The case's identifiers other agencies' sealed cases hold (`watchlist_hits`); `contact` asks the registry for the units. */
+  watchlistHits(code: string, contact?: boolean): Promise<WatchlistHit[]>;
   /** Subscribes to the `capture-browser` event; resolves to an unsubscribe function. */
   onCaptureBrowser(handler: (event: CaptureBrowserEvent) => void): Promise<Unlisten>;
   /** Subscribes to the `evidence-stamped` event (a background timestamp was stored). */
   onEvidenceStamped(handler: (event: EvidenceStamped) => void): Promise<Unlisten>;
+  /** Subscribes to the `sync-progress` event (a run started, a case moved, a run finished). */
+  onSyncProgress(handler: (event: SyncProgress) => void): Promise<Unlisten>;
 }
 
 /** Where the shell serves a capture's screenshot (an image, never app content). */
@@ -140,6 +180,12 @@ export type FileDropEvent = { type: "enter" | "over" | "leave" } | { type: "drop
 export interface Desktop {
   /** Asks the user for files; resolves to absolute paths (empty when cancelled). */
   pickFiles(): Promise<string[]>;
+  /** Asks the user for one case bundle (`.wacz`); resolves to its absolute path, `null` when cancelled. */
+  pickBundle(): Promise<string | null>;
+  /** Asks the user for one seal proof (`.json`); its absolute path, `null` when cancelled. */
+  pickProof(): Promise<string | null>;
+  /** Asks the user for any one file; its absolute path, `null` when cancelled. */
+  pickFile(): Promise<string | null>;
   /** Subscribes to files dragged over the window; resolves to an unsubscribe function. */
   onFileDrop(handler: (event: FileDropEvent) => void): Promise<() => void>;
 }
@@ -234,9 +280,35 @@ export const tauriBackend: Backend = {
   caseReview: (code) => call("case_review", { code }),
   caseReviewEdit: (code, legalBasis, proposedMeasures) =>
     call("case_review_edit", defined({ code, legalBasis, proposedMeasures })),
+  bundleExport: (code, path) => call("bundle_export", defined({ code, path: path?.trim() || undefined })),
+  bundleExportDialog: (code) => call("bundle_export_dialog", { code }),
+  bundleVerify: (path) => call("bundle_verify", { path }),
+  bundleImport: (path) => call("bundle_import", { path }),
+  caseAddenda: (code) => call("case_addenda", { code }),
+  caseAddendumAdd: (code, text, passphrase) => call("case_addendum_add", { code, text, passphrase }),
+  sealProofExport: (code, evidenceId) => call("seal_proof_export", { code, evidenceId }),
+  sealProofExportTo: (code, evidenceId, path) => call("seal_proof_export_to", { code, evidenceId, path: path.trim() }),
+  sealProofVerify: (path, filePath) =>
+    call("seal_proof_verify", defined({ path: path.trim(), filePath: filePath?.trim() || undefined })),
+  registrySettingsGet: () => call("registry_settings_get"),
+  registrySettingsSet: (url, token, key) => call("registry_settings_set", { url, token, key }),
+  syncStatus: () => call("sync_status"),
+  syncNow: (caseCode) => call("sync_now", defined({ caseCode })),
+  watchlistHits: (code, contact) => call("watchlist_hits", defined({ code, contact })),
   onCaptureBrowser,
   onEvidenceStamped,
+  onSyncProgress,
 };
+
+async function pickOne(filters?: { name: string; extensions: string[] }[]): Promise<string | null> {
+  try {
+    const picked = await open({ multiple: false, directory: false, filters });
+    return typeof picked === "string" ? picked : null;
+  } catch (error) {
+    const { code, message } = toAppError(error);
+    throw new BackendError(code, message);
+  }
+}
 
 export const tauriDesktop: Desktop = {
   async pickFiles() {
@@ -249,6 +321,17 @@ export const tauriDesktop: Desktop = {
       throw new BackendError(code, message);
     }
   },
+  async pickBundle() {
+    try {
+      const picked = await open({ multiple: false, directory: false, filters: [{ name: "WACZ", extensions: ["wacz"] }] });
+      return typeof picked === "string" ? picked : null;
+    } catch (error) {
+      const { code, message } = toAppError(error);
+      throw new BackendError(code, message);
+    }
+  },
+  pickProof: () => pickOne([{ name: "JSON", extensions: ["json"] }]),
+  pickFile: () => pickOne(),
   async onFileDrop(handler) {
     return getCurrentWebview().onDragDropEvent((event) => {
       const payload = event.payload;

@@ -58,6 +58,20 @@ export interface Case {
   created_at: string;
   created_by: string;
   updated_at: string;
+  /** Only for a case imported from another agency's bundle: it is read-only here. */
+  imported?: CaseImport;
+}
+
+/** Where an imported case comes from and who brought it in. */
+export interface CaseImport {
+  /** The agency that made and sealed the case. */
+  agency: string;
+  unit: string;
+  bundle_sha256: string;
+  seal_root: string;
+  imported_at: string;
+  /** The local profile that imported it. */
+  imported_by: string;
 }
 
 export interface CaseSummary extends Case {
@@ -299,6 +313,14 @@ export const ERROR_CODES = [
   "invalid_transition",
   "case_incomplete",
   "case_not_sealed",
+  "bundle_invalid",
+  "case_already_exists",
+  "proof_invalid",
+  "registry_not_configured",
+  "registry_unreachable",
+  "registry_refused",
+  "registry_receipt_invalid",
+  "registry_log_inconsistent",
   "browser_already_open",
   "browser_not_open",
   "chromium_missing",
@@ -414,6 +436,21 @@ export interface Occurrence {
   entity_id: string;
   entity_state: EntityState;
   excluded: boolean;
+  /** Other agencies' cases holding the value (the registry's watchlist); absent when none. */
+  seen_by_other_agency?: AgencySighting[];
+}
+
+/** One identifier of another agency's sealed case, from the registry's watchlist. */
+export interface AgencySighting {
+  cursor: number;
+  kind: string;
+  value: string;
+  qualifier: string;
+  agency: string;
+  case_id: string;
+  case_code: string;
+  categories: string[];
+  case_date: string;
 }
 
 export interface Exclusion {
@@ -524,4 +561,184 @@ export interface Seal {
 
 export interface CaseReviewView extends CaseReview {
   seal: Seal | null;
+}
+
+// ── Case bundles (export, verify, import) ───────────────────────────────────────────
+
+/** What `bundle_export` wrote. */
+export interface ExportSummary {
+  case_code: string;
+  path: string;
+  /** SHA-256 of the whole bundle file. */
+  sha256: string;
+  size: number;
+  /** SHA-256 of `datapackage.json`, as `datapackage-digest.json` records it. */
+  datapackage_sha256: string;
+  seal_root: string;
+  evidence: number;
+  warcs: number;
+}
+
+/** One thing wrong with a bundle; `kind` is stable (`zip_crc_mismatch`, `seal_signature_invalid`, …). */
+export interface BundleProblem {
+  kind: string;
+  detail: string;
+}
+
+/** What `bundle_verify` found: `ok` only when every check passed. */
+export interface BundleReport {
+  ok: boolean;
+  case_code: string | null;
+  seal_root: string | null;
+  files: number;
+  warc_records: number;
+  custody_events: number;
+  signatures: number;
+  timestamps: number;
+  /** Whether the seal's Merkle root was recomputed from the bundle's contents. */
+  seal_root_recomputed: string;
+  problems: BundleProblem[];
+}
+
+/** What `bundle_import` brought into the workspace. */
+export interface ImportSummary {
+  case_code: string;
+  case_id: string;
+  origin_agency: string;
+  evidence: number;
+  bundle_sha256: string;
+  seal_root: string;
+}
+
+// ── Addenda and seal proofs ─────────────────────────────────────────────────────────
+
+/** A signed correction of a sealed case (`case_addenda`, `case_addendum_add`). */
+export interface Addendum {
+  id: string;
+  case_id: string;
+  /** The Merkle root of the seal it amends. */
+  seal_root: string;
+  body: string;
+  /** The author's profile name and display name. */
+  profile: string;
+  author: string;
+  at: string;
+  /** The author's signing-key fingerprint. */
+  fingerprint: string;
+  signature: string;
+}
+
+/** What a checked seal proof establishes (`seal_proof_verify`). */
+export interface ProvenItem {
+  case_code: string;
+  case_id: string;
+  evidence_id: string;
+  sha256: string;
+  seal_root: string;
+  sealed_at: string;
+  /** The sealing key's fingerprint: to compare with the one the agency publishes. */
+  fingerprint: string;
+}
+
+// ── Sync with the central registry ──────────────────────────────────────────────────
+
+export type SyncState = "queued" | "uploading" | "verified" | "rejected";
+export const SYNC_STATES: readonly SyncState[] = ["queued", "uploading", "verified", "rejected"];
+
+/** The registry settings (`registry_settings_get`); never the token, only its end. */
+export interface RegistrySettings {
+  url: string;
+  log_key: string;
+  /** Hex SHA-256 of the log key: compare with what the registry's administrator announced. */
+  key_fingerprint: string;
+  /** `…` and the token's last four characters. */
+  token_hint: string;
+  set_at: string;
+  tree_size: number | null;
+}
+
+/** The registry's signed tree head. */
+export interface TreeHead {
+  size: number;
+  root: string;
+  timestamp: string;
+  key_fingerprint: string;
+  signature: string;
+}
+
+/** What `registry_settings_set` stored and checked. */
+export interface RegistrySetResult {
+  settings: RegistrySettings;
+  /** `null` when the registry could not be reached (the first sync checks the key). */
+  checked_head: TreeHead | null;
+  unreachable: string | null;
+}
+
+/** One sealed case's place in the outbox. */
+export interface SyncCase {
+  case_id: string;
+  case_code: string;
+  state: SyncState;
+  attempts: number;
+  next_attempt_at: string | null;
+  /** The registry's (or client's) code of the last failure; empty when none. */
+  reason_code: string;
+  reason: string;
+  confirmed_offset: number;
+  bundle_size: number | null;
+  /** From the verified receipt. */
+  leaf_index: number | null;
+  tree_size: number | null;
+  updated_at: string;
+}
+
+/** What a finished sync run did. */
+export interface SyncRunSummary {
+  started_at: string;
+  finished_at: string;
+  background: boolean;
+  verified: number;
+  rejected: number;
+  pending: number;
+  watchlist_added: number | null;
+  error: AppError | null;
+}
+
+/** The sync screen in one read (`sync_status`, also the answer of `sync_now`). */
+export interface SyncStatus {
+  configured: boolean;
+  running: boolean;
+  cases: SyncCase[];
+  watchlist_pulled_at: string | null;
+  watchlist_entries: number;
+  tree_size: number | null;
+  last_run: SyncRunSummary | null;
+}
+
+export type SyncProgressKind = "started" | "case" | "finished";
+export const SYNC_PROGRESS_KINDS: readonly SyncProgressKind[] = ["started", "case", "finished"];
+
+/** The `sync-progress` event. */
+export interface SyncProgress {
+  kind: SyncProgressKind;
+  case: SyncCase | null;
+  run: SyncRunSummary | null;
+}
+
+/** The unit of another agency that recorded a case (asked of the registry live). */
+export interface UnitContact {
+  agency: string;
+  code: string;
+  name: string;
+  contact: string;
+}
+
+/** An identifier of the case that another agency's sealed case holds (`watchlist_hits`). */
+export interface WatchlistHit {
+  entity_id: string;
+  id_kind: IdKind;
+  value: string;
+  qualifier: string;
+  seen_by: AgencySighting;
+  unit: UnitContact | null;
 }

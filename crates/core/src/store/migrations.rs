@@ -25,6 +25,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "0005_workflow",
         include_str!("migrations/0005_workflow.sql"),
     ),
+    ("0006_addenda", include_str!("migrations/0006_addenda.sql")),
+    (
+        "0007_imported_cases",
+        include_str!("migrations/0007_imported_cases.sql"),
+    ),
+    ("0008_sync", include_str!("migrations/0008_sync.sql")),
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;
