@@ -462,7 +462,7 @@ fn a_case_refused_by_the_registry_is_rejected_with_its_reason_and_not_retried() 
 
 #[test]
 fn pushes_through_faults_end_verified_exactly_once_each() {
-    const CASES: usize = 24;
+    const CASES: usize = 36;
     let data = Data::new(false);
     let (token, _) = data.setup();
     let server = data.start(0);
@@ -567,7 +567,10 @@ fn outbox_row(ws: &TestWorkspace) -> Option<(String, Option<String>, u64)> {
 
 #[test]
 fn a_registry_killed_mid_upload_loses_nothing_and_the_upload_resumes() {
-    const KILLS: usize = 5;
+    const KILLS: usize = 20;
+    // Large enough that 20 kills, each after at least one more confirmed 1 MiB chunk,
+    // all land before the upload completes.
+    const BUNDLE: usize = 32 << 20;
     let data = Data::new(false);
     let (token, _) = data.setup();
     let mut server = data.start(0);
@@ -581,7 +584,7 @@ fn a_registry_killed_mid_upload_loses_nothing_and_the_upload_resumes() {
     });
     let ws = TestWorkspace::new();
     signers(&ws, "QLTT", "DN");
-    let code = sealed_case(&ws, &[("phone", "0987 654 321")], Some(20 << 20));
+    let code = sealed_case(&ws, &[("phone", "0987 654 321")], Some(BUNDLE));
     set_registry(
         &ws,
         &format!("http://{}", proxy.addr()),
@@ -635,7 +638,7 @@ fn a_registry_killed_mid_upload_loses_nothing_and_the_upload_resumes() {
         server = data.start(port);
     }
     assert!(
-        last_offset < 20 << 20,
+        last_offset < BUNDLE as u64,
         "the upload finished before the last kill"
     );
     // One upload for all the attempts: each resumed where the registry stood.

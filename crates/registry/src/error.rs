@@ -126,8 +126,13 @@ impl std::fmt::Display for Error {
 impl std::error::Error for Error {}
 
 impl From<rusqlite::Error> for Error {
+    /// A full disk is the operator's to fix, not a fault of the store: 507, as for files.
     fn from(err: rusqlite::Error) -> Error {
-        Error::new(Code::Database, err.to_string())
+        let code = match err.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::DiskFull) => Code::InsufficientStorage,
+            _ => Code::Database,
+        };
+        Error::new(code, err.to_string())
     }
 }
 

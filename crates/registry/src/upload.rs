@@ -191,9 +191,18 @@ fn append(path: &Path, chunk: &[u8]) -> Result<()> {
         .append(true)
         .open(path)
         .map_err(|e| Error::io("cannot open the upload file", &e))?;
+    let before = file
+        .metadata()
+        .map_err(|e| Error::io("cannot read the upload file", &e))?
+        .len();
     file.write_all(chunk)
         .and_then(|()| file.sync_data())
-        .map_err(|e| Error::io("cannot write the upload file", &e))
+        .map_err(|e| {
+            // A chunk is taken whole or not at all: cut what was written back off, which
+            // also gives back the space a full disk needs for the database.
+            file.set_len(before).ok();
+            Error::io("cannot write the upload file", &e)
+        })
 }
 
 pub async fn finish(

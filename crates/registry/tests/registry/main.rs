@@ -25,6 +25,7 @@ macro_rules! on_both_stores {
 
 mod admin;
 mod auth_matrix;
+mod faults;
 mod lookup;
 mod push;
 mod support;

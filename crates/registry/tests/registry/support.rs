@@ -104,9 +104,15 @@ impl Registry {
         if let Some(url) = database {
             cmd.arg("--database").arg(url);
         }
+        cmd.args(["serve", "--listen", "127.0.0.1:0"]).args(extra);
+        let mut registry = Registry::spawn(cmd, data);
+        registry.database = database.map(str::to_string);
+        registry
+    }
+
+    /// Runs `cmd`, which must end up serving and print the listening line first.
+    pub fn spawn(mut cmd: Command, data: &Path) -> Registry {
         let mut child = cmd
-            .args(["serve", "--listen", "127.0.0.1:0"])
-            .args(extra)
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -125,8 +131,13 @@ impl Registry {
             child,
             url,
             data: data.to_path_buf(),
-            database: database.map(str::to_string),
+            database: None,
         }
+    }
+
+    /// The server's process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
     }
 
     pub fn client(&self, token: Option<&str>) -> Client {
@@ -591,4 +602,28 @@ pub fn files_in(dir: &Path) -> Vec<String> {
                 .collect()
         })
         .unwrap_or_default()
+}
+
+/// `n` distinct sealed QLTT cases, each built in a workspace of its own, a few at a time.
+pub fn distinct_bundles(n: usize) -> Vec<Bundle> {
+    let build = |i: usize| {
+        let dir = tempfile::tempdir().unwrap();
+        let ws = TestWorkspace::new();
+        let root = dir.path().join("ws");
+        let code = approved_case(
+            &ws,
+            &root,
+            &CaseSpec {
+                agency: "QLTT",
+                province: "DN",
+                category: "counterfeit_goods",
+                identifiers: &[("phone", "0912 345 678", "")],
+            },
+        );
+        seal_and_export(&root, &code, &dir.path().join(format!("case-{i}.wacz")))
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..n).map(|i| s.spawn(move || build(i))).collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    })
 }
