@@ -52,6 +52,7 @@ codes! {
     DigestMismatch = "digest_mismatch" => UNPROCESSABLE_ENTITY,
     BundleInvalid = "bundle_invalid" => UNPROCESSABLE_ENTITY,
     BundleUnsealed = "bundle_unsealed" => UNPROCESSABLE_ENTITY,
+    UnknownAgency = "unknown_agency" => UNPROCESSABLE_ENTITY,
     InvalidRange = "invalid_range" => BAD_REQUEST,
     PlainHttpRefused = "plain_http_refused" => BAD_REQUEST,
     Database = "database" => INTERNAL_SERVER_ERROR,

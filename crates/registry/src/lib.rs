@@ -15,6 +15,7 @@ pub mod log_key;
 pub mod log_tree;
 pub mod query;
 pub mod server;
+pub mod share;
 pub mod store;
 pub mod sweep;
 pub mod tls;

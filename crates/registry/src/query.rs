@@ -181,6 +181,36 @@ pub struct LookupQuery {
     qualifier: Option<String>,
 }
 
+/// Sets `shared` on the hits whose bundle the asker's agency may fetch: its own cases
+/// and those granted to it (one query per other agency's case, only when there are hits).
+async fn mark_shared(state: &Arc<AppState>, agency: &str, hits: &mut [LookupHit]) -> Result<()> {
+    let others: BTreeSet<String> = hits
+        .iter()
+        .filter(|h| h.agency != agency)
+        .map(|h| h.case_id.clone())
+        .collect();
+    let granted = if others.is_empty() {
+        BTreeSet::new()
+    } else {
+        let store = state.store.clone();
+        let agency = agency.to_string();
+        blocking(move || {
+            let mut granted = BTreeSet::new();
+            for case_id in others {
+                if store.is_shared(&case_id, &agency)? {
+                    granted.insert(case_id);
+                }
+            }
+            Ok(granted)
+        })
+        .await?
+    };
+    for hit in hits.iter_mut() {
+        hit.shared = hit.agency == agency || granted.contains(&hit.case_id);
+    }
+    Ok(())
+}
+
 /// `GET /v1/lookup`: every published case holding the value, whichever agency.
 pub async fn lookup(
     State(state): State<Arc<AppState>>,
@@ -214,7 +244,7 @@ pub async fn lookup(
         .map(normalize_qualifier)
         .unwrap_or_default();
     let mut seen = BTreeSet::new();
-    let hits: Vec<LookupHit> = rows
+    let mut hits: Vec<LookupHit> = rows
         .into_iter()
         .filter(|r| wanted.is_empty() || r.qualifier.is_empty() || r.qualifier == wanted)
         .filter(|r| {
@@ -235,8 +265,10 @@ pub async fn lookup(
             categories: r.categories,
             case_date: r.case_date,
             unit: r.unit,
+            shared: false,
         })
         .collect();
+    mark_shared(&state, caller.agency(), &mut hits).await?;
     state
         .audit(
             &caller,

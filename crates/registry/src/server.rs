@@ -19,7 +19,7 @@ use crate::auth::Caller;
 use crate::data_dir::DataDir;
 use crate::error::{Code, Error, Result};
 use crate::store::{AuditRecord, Store};
-use crate::{clock, query, tls, upload};
+use crate::{clock, query, share, tls, upload};
 
 /// Sizes the registry accepts; defaults fit the 1 MiB–2 GiB bundles.
 #[derive(Debug, Clone, Copy)]
@@ -118,6 +118,8 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/uploads", post(upload::create))
         .route("/v1/uploads/{id}/finish", post(upload::finish))
         .route("/v1/cases/{case_id}/receipt", get(query::receipt))
+        .route("/v1/cases/{case_id}/shares", post(share::grant))
+        .route("/v1/cases/{case_id}/bundle", get(share::bundle))
         .route("/v1/log/head", get(query::tree_head))
         .route("/v1/log/consistency", get(query::consistency))
         .route("/v1/log/inclusion", get(query::inclusion))

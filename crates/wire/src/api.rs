@@ -188,6 +188,25 @@ pub struct LookupHit {
     /// The seal time of the case (UTC RFC 3339).
     pub case_date: String,
     pub unit: UnitContact,
+    /// The asker's agency owns the case or was granted it: its bundle may be fetched
+    /// with `GET /v1/cases/{case_id}/bundle`. Absent from older registries: false.
+    #[serde(default)]
+    pub shared: bool,
+}
+
+/// `POST /v1/cases/{case_id}/shares`: grant another agency the case's bundle.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareRequest {
+    pub agency: String,
+}
+
+/// The answer to a share: the grant as it stands (201 when new, 200 when it existed).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ShareGrant {
+    pub case_id: String,
+    pub agency: String,
+    /// False when the grant existed already.
+    pub created: bool,
 }
 
 /// `GET /v1/watchlist?cursor=N`: identifiers of other agencies' cases published after

@@ -134,6 +134,17 @@ pub struct IdentifierRow {
     pub unit: UnitContact,
 }
 
+/// A grant of a case's bundle to another agency (`case_shares`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseShare {
+    pub case_id: String,
+    pub agency: String,
+    /// The granting token's id and unit.
+    pub granted_by: String,
+    pub unit: String,
+    pub granted_at: String,
+}
+
 /// An audit record to append; the store assigns id and keeps `at` as given.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditRecord {
@@ -178,6 +189,12 @@ pub trait Store: Send + Sync + 'static {
     fn receipt(&self, case_id: &str) -> Result<Option<Receipt>>;
     /// Bundle digests of every published case (the startup sweep keeps those files).
     fn bundle_digests(&self) -> Result<Vec<String>>;
+
+    /// Grants `share.agency` access to a published case's bundle. Returns false when
+    /// that grant existed already (granting is idempotent; grants are never withdrawn).
+    fn share_case(&self, share: &CaseShare) -> Result<bool>;
+    /// Whether `agency` was granted the case (the owner is not listed).
+    fn is_shared(&self, case_id: &str, agency: &str) -> Result<bool>;
 
     fn log_size(&self) -> Result<u64>;
     /// The first `size` leaf hashes, in log order.

@@ -29,12 +29,16 @@ use truyvet_wire::api::{
 use truyvet_wire::merkle::Hash;
 
 use super::{
-    Agency, AuditRecord, IdentifierRow, NewCase, Publish, ReceiptFn, Role, Store, Token, Upload,
+    Agency, AuditRecord, CaseShare, IdentifierRow, NewCase, Publish, ReceiptFn, Role, Store, Token,
+    Upload,
 };
 use crate::error::{Code, Error, Result};
 use crate::log_tree::LogTree;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/postgres_0001_registry.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/postgres_0001_registry.sql"),
+    include_str!("migrations/postgres_0002_case_shares.sql"),
+];
 const READERS: usize = 4;
 /// Any constant shared by every registry process: the key of the migration lock.
 const MIGRATION_LOCK: i64 = 0x7472_7576_6574_0001;
@@ -618,6 +622,31 @@ impl Store for PostgresStore {
     fn bundle_digests(&self) -> Result<Vec<String>> {
         let rows = self.read()?.query("SELECT bundle_sha256 FROM cases", &[])?;
         Ok(rows.iter().map(|r| r.get(0)).collect())
+    }
+
+    fn share_case(&self, share: &CaseShare) -> Result<bool> {
+        let n = self.write()?.client.execute(
+            "INSERT INTO case_shares (case_id, agency, granted_by, unit, granted_at) \
+             VALUES ($1, $2, $3, $4, $5) ON CONFLICT (case_id, agency) DO NOTHING",
+            &[
+                &share.case_id,
+                &share.agency,
+                &share.granted_by,
+                &share.unit,
+                &share.granted_at,
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn is_shared(&self, case_id: &str, agency: &str) -> Result<bool> {
+        Ok(self
+            .read()?
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM case_shares WHERE case_id = $1 AND agency = $2)",
+                &[&case_id, &agency],
+            )?
+            .get(0))
     }
 
     fn log_size(&self) -> Result<u64> {

@@ -18,12 +18,16 @@ use truyvet_wire::api::{
 use truyvet_wire::merkle::Hash;
 
 use super::{
-    Agency, AuditRecord, IdentifierRow, NewCase, Publish, ReceiptFn, Role, Store, Token, Upload,
+    Agency, AuditRecord, CaseShare, IdentifierRow, NewCase, Publish, ReceiptFn, Role, Store, Token,
+    Upload,
 };
 use crate::error::{Code, Error, Result};
 use crate::log_tree::LogTree;
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/0001_registry.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/0001_registry.sql"),
+    include_str!("migrations/0002_case_shares.sql"),
+];
 const READERS: usize = 4;
 
 pub struct SqliteStore {
@@ -487,6 +491,31 @@ impl Store for SqliteStore {
         let mut stmt = conn.prepare_cached("SELECT bundle_sha256 FROM cases")?;
         let rows = stmt.query_map([], |r| r.get(0))?;
         Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn share_case(&self, share: &CaseShare) -> Result<bool> {
+        let conn = self.write();
+        let n = conn.execute(
+            "INSERT INTO case_shares (case_id, agency, granted_by, unit, granted_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (case_id, agency) DO NOTHING",
+            params![
+                share.case_id,
+                share.agency,
+                share.granted_by,
+                share.unit,
+                share.granted_at
+            ],
+        )?;
+        Ok(n == 1)
+    }
+
+    fn is_shared(&self, case_id: &str, agency: &str) -> Result<bool> {
+        let conn = self.read();
+        Ok(conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM case_shares WHERE case_id = ?1 AND agency = ?2)",
+            [case_id, agency],
+            |r| r.get(0),
+        )?)
     }
 
     fn log_size(&self) -> Result<u64> {

@@ -24,6 +24,9 @@ struct Case {
 }
 
 async fn call(client: &Client, case: &Case) -> Answer {
+    if case.path.ends_with("/bundle") {
+        return client.download(&case.path).await.0;
+    }
     match (&case.body, case.method) {
         (Some(body), _) => client.post_json(&case.path, body).await,
         (None, "PUT") => client.put(&case.path, b"").await,
@@ -76,6 +79,20 @@ async fn every_endpoint_answers_each_caller_as_documented(backend: Backend) {
             path: format!("/v1/cases/{}/receipt", b.qltt.case_id),
             body: None,
             expected: [401, 401, 403, 200, 200, 200],
+        },
+        Case {
+            name: "bundle of a QLTT case (not shared yet)",
+            method: "GET",
+            path: format!("/v1/cases/{}/bundle", b.qltt.case_id),
+            body: None,
+            expected: [401, 401, 403, 200, 200, 403],
+        },
+        Case {
+            name: "share a QLTT case with CA",
+            method: "POST",
+            path: format!("/v1/cases/{}/shares", b.qltt.case_id),
+            body: Some(json!({"agency": "CA"})),
+            expected: [401, 401, 403, 403, 201, 403],
         },
         Case {
             name: "tree head",

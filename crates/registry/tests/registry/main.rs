@@ -28,6 +28,7 @@ mod auth_matrix;
 mod faults;
 mod lookup;
 mod push;
+mod sharing;
 mod support;
 mod transport;
 mod upload;

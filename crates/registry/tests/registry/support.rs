@@ -78,6 +78,11 @@ impl Env {
         setup_with(&|args| self.admin(args))
     }
 
+    /// A token of `agency`'s `unit` with `role`, on this backend: (secret, id).
+    pub fn issue(&self, agency: &str, unit: &str, role: &str) -> (String, String) {
+        issue_with(&|args| self.admin(args), agency, unit, role)
+    }
+
     pub fn start(&self, extra: &[&str]) -> Registry {
         Registry::start_with(self.path(), self.url(), extra)
     }
@@ -255,6 +260,25 @@ impl Client {
             offset,
             body,
         }
+    }
+
+    /// A GET whose success body is bytes (a bundle): the answer (its body JSON when it
+    /// is, else Null) and the raw body.
+    pub async fn download(&self, path: &str) -> (Answer, Vec<u8>) {
+        let mut req = self.http.get(format!("{}{path}", self.base));
+        if let Some(token) = &self.token {
+            req = req.bearer_auth(token);
+        }
+        let res = req.send().await.expect("the registry answers");
+        let status = res.status().as_u16();
+        let bytes = res.bytes().await.expect("a body").to_vec();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let answer = Answer {
+            status,
+            offset: None,
+            body,
+        };
+        (answer, bytes)
     }
 
     pub async fn get(&self, path: &str) -> Answer {
