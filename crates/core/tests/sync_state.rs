@@ -4,64 +4,15 @@
 
 #![allow(clippy::unwrap_used)]
 
-use truyvet_core::model::{CaseEdit, NewCase, ProfileInput, Role, ViolationCategory};
 use truyvet_core::outbox::{OutboxState, RECEIPT_EVENT};
 use truyvet_core::watchlist::AgencySighting;
 use truyvet_core::{ErrorCode, Transition, Workspace};
 
-const INV_PASS: &str = "mật khẩu điều tra";
-const SUP_PASS: &str = "mật khẩu kiểm soát";
+mod common;
+
+use common::{INV_PASS, SUP_PASS, complete_case as case, workspace};
+
 const KEY: &str = "3b6a27bcceb6a42d62a3a8d02a6f0d73653215771de243a63ac048a18b59da29";
-
-fn input(name: &str, role: Role) -> ProfileInput {
-    ProfileInput {
-        display_name: name.into(),
-        agency: "QLTT".into(),
-        unit: "Đội 5".into(),
-        province: "HN".into(),
-        role,
-    }
-}
-
-fn workspace(dir: &tempfile::TempDir) -> Workspace {
-    let mut ws = Workspace::open(dir.path().join("ws")).unwrap();
-    ws.save_profile(&input("Trần Văn Điều Tra", Role::Investigator))
-        .unwrap();
-    ws.create_profile_key(INV_PASS).unwrap();
-    ws.add_profile(
-        Some("kiem-soat"),
-        &input("Lê Thị Kiểm Soát", Role::Supervisor),
-    )
-    .unwrap();
-    ws.create_profile_key(SUP_PASS).unwrap();
-    ws.use_profile("tran-van-dieu-tra").unwrap();
-    ws
-}
-
-fn case(ws: &mut Workspace) -> String {
-    let case = ws
-        .create_case(&NewCase {
-            title: "Bán đồng hồ giả trên sàn".into(),
-            ..NewCase::default()
-        })
-        .unwrap();
-    ws.edit_case(
-        &case.code,
-        &CaseEdit {
-            violation_categories: Some(vec![ViolationCategory::CounterfeitGoods]),
-            product_group: Some("Đồng hồ".into()),
-            ..CaseEdit::default()
-        },
-    )
-    .unwrap();
-    ws.edit_case_review(
-        &case.code,
-        Some("Điều 11 Nghị định 98/2020/NĐ-CP"),
-        Some("Xử phạt và tịch thu hàng giả"),
-    )
-    .unwrap();
-    case.code
-}
 
 fn seal(ws: &mut Workspace, code: &str) {
     ws.use_profile("tran-van-dieu-tra").unwrap();
