@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 use tauri::{AppHandle, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
 use truyvet_core::addenda::Addendum;
 use truyvet_core::seal_proof::{ProvenItem, SealProof, verify_seal_proof};
 use truyvet_core::{Error, ErrorCode, Workspace};
@@ -88,30 +87,9 @@ pub async fn seal_proof_export<R: Runtime>(
     let ws = state.workspace()?;
     let file_name = format!("{code}-{evidence_id}.proof.{EXTENSION}");
     let bytes = blocking(move || proof_bytes(&*lock(&ws)?, &code, &evidence_id)).await?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .add_filter("JSON", &[EXTENSION])
-        .set_file_name(file_name)
-        .save_file(move |picked| {
-            let _ = tx.send(picked);
-        });
-    let picked = rx
-        .await
-        .map_err(|_| Error::internal("the save dialog closed without an answer"))?;
-    let Some(picked) = picked else {
+    let Some(out) = super::save_destination(&app, "JSON", EXTENSION, file_name).await? else {
         return Ok(None);
     };
-    let mut chosen = picked
-        .into_path()
-        .map_err(|e| Error::invalid(format!("the chosen location is not a file path: {e}")))?;
-    if !chosen
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case(EXTENSION))
-    {
-        chosen.set_extension(EXTENSION);
-    }
-    let out = super::checked_destination(&chosen.to_string_lossy(), EXTENSION)?;
     Ok(Some(write_proof(&out, &bytes)?))
 }
 

@@ -11,7 +11,6 @@
 use std::path::{Path, PathBuf};
 
 use tauri::{AppHandle, Runtime, State};
-use tauri_plugin_dialog::DialogExt;
 use truyvet_core::model::{Case, CaseStatus};
 use truyvet_core::{Error, ErrorCode, OpenMode, Workspace};
 use truyvet_export::{BundleReport, ExportSummary, ImportSummary};
@@ -86,30 +85,16 @@ pub async fn bundle_export_dialog<R: Runtime>(
     let root = workspace_root(&state)?;
     // An unsealed case is refused before the dialog asks anything.
     let case = sealed_case(&root, &code)?;
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    app.dialog()
-        .file()
-        .add_filter("WACZ", &[EXTENSION])
-        .set_file_name(format!("{}.{EXTENSION}", case.code))
-        .save_file(move |picked| {
-            let _ = tx.send(picked);
-        });
-    let picked = rx
-        .await
-        .map_err(|_| Error::internal("the save dialog closed without an answer"))?;
-    let Some(picked) = picked else {
+    let Some(out) = super::save_destination(
+        &app,
+        "WACZ",
+        EXTENSION,
+        format!("{}.{EXTENSION}", case.code),
+    )
+    .await?
+    else {
         return Ok(None);
     };
-    let mut chosen = picked
-        .into_path()
-        .map_err(|e| Error::invalid(format!("the chosen location is not a file path: {e}")))?;
-    if !chosen
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case(EXTENSION))
-    {
-        chosen.set_extension(EXTENSION);
-    }
-    let out = super::checked_destination(&chosen.to_string_lossy(), EXTENSION)?;
     Ok(Some(blocking(move || export_to(root, code, out)).await?))
 }
 

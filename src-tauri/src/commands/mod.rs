@@ -45,6 +45,42 @@ impl From<Error> for AppError {
 
 pub type CmdResult<T> = Result<T, AppError>;
 
+/// Asks the user where to save with the native dialog (the window never names the
+/// path), adds `.{extension}` when the name lacks it, and checks the result like a path
+/// the window named. `None` when the dialog is cancelled.
+pub(crate) async fn save_destination<R: tauri::Runtime>(
+    app: &tauri::AppHandle<R>,
+    filter: &str,
+    extension: &str,
+    file_name: impl Into<String>,
+) -> truyvet_core::Result<Option<std::path::PathBuf>> {
+    use tauri_plugin_dialog::DialogExt;
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    app.dialog()
+        .file()
+        .add_filter(filter, &[extension])
+        .set_file_name(file_name)
+        .save_file(move |picked| {
+            let _ = tx.send(picked);
+        });
+    let picked = rx
+        .await
+        .map_err(|_| Error::internal("the save dialog closed without an answer"))?;
+    let Some(picked) = picked else {
+        return Ok(None);
+    };
+    let mut chosen = picked
+        .into_path()
+        .map_err(|e| Error::invalid(format!("the chosen location is not a file path: {e}")))?;
+    if !chosen
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case(extension))
+    {
+        chosen.set_extension(extension);
+    }
+    checked_destination(&chosen.to_string_lossy(), extension).map(Some)
+}
+
 /// A file the window asks the shell to write: an absolute path ending in `.{extension}`
 /// and not a folder, so the window can only ever create files of that kind, never
 /// overwrite some other file of the user's.
