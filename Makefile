@@ -61,6 +61,14 @@ desktop-e2e: ui
 	$(CARGO) build -p truyvet-desktop -p truyvet-cli
 	$(CARGO) test -p truyvet-desktop-e2e
 
+# Installable packages: a .deb and, where Tauri's bundler can fetch its tools, an
+# AppImage (docs/packaging.md). PROFILE=debug packages the debug build instead.
+PROFILE ?= release
+APPIMAGE ?= auto
+.PHONY: package
+package: deps ui
+	PROFILE=$(PROFILE) APPIMAGE=$(APPIMAGE) scripts/package.sh
+
 fmt:
 	$(CARGO) fmt --all
 

@@ -8,6 +8,7 @@ want_test=0
 
 # Build and run: Tauri's Linux needs (WebKitGTK 4.1 and friends), a font that covers
 # Vietnamese, and Xvfb so `make run` still starts on a machine without a display.
+# libssl-dev: SQLCipher (rusqlite's bundled-sqlcipher) links the system libcrypto.
 packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.0-dev
           librsvg2-dev libxdo-dev fonts-noto-core xvfb xauth)
 # Tests: the WebKit WebDriver, util-linux's setpriv, flock and unshare, Debian's
@@ -18,7 +19,12 @@ packages=(build-essential pkg-config libssl-dev libwebkit2gtk-4.1-dev libsoup-3.
 # cluster per test process, tests/src/pg.rs), never the system service.
 if [ "$want_test" = 1 ]; then
   packages+=(webkit2gtk-driver util-linux chromium openssl python3-venv iproute2 unzip poppler-utils
-             postgresql)
+             postgresql
+             # The package test: xdotool finds the installed app's window,
+             # desktop-file-validate checks its menu entry.
+             xdotool desktop-file-utils
+             # age decrypts, independently of us, bundles exported with --encrypt-to.
+             age)
 fi
 
 missing=()

@@ -17,7 +17,8 @@ pub use commands::sync::{SyncPacing, SyncRunner};
 pub use state::AppState;
 
 /// Where the app's workspace is: `--workspace DIR` on the command line, then
-/// `$TRUYVET_HOME`, then the OS data folder.
+/// `$TRUYVET_HOME`, then the settings screen's choice (app config file), then the OS
+/// data folder.
 pub fn workspace_location(args: impl IntoIterator<Item = String>) -> truyvet_core::Result<PathBuf> {
     let mut args = args.into_iter();
     while let Some(arg) = args.next() {
@@ -29,11 +30,17 @@ pub fn workspace_location(args: impl IntoIterator<Item = String>) -> truyvet_cor
             return Ok(PathBuf::from(dir));
         }
     }
+    if std::env::var_os(truyvet_core::HOME_ENV).is_none_or(|v| v.is_empty())
+        && let Ok(config) = truyvet_core::app_config::AppConfig::load()
+        && let Some(dir) = config.workspace
+    {
+        return Ok(dir);
+    }
     Workspace::default_location()
 }
 
 pub fn run() {
-    let state = AppState::open(workspace_location(std::env::args().skip(1)));
+    let state = AppState::start(workspace_location(std::env::args().skip(1)));
     if let Err(err) = run_app(tauri::Builder::default(), state) {
         eprintln!("TruyVết could not start: {err}");
         std::process::exit(1);
@@ -45,13 +52,24 @@ pub fn run_app<R: Runtime>(builder: Builder<R>, state: AppState) -> tauri::Resul
     let app = configure(builder, state).build(tauri::generate_context!())?;
     // Background sync: pushes queued sealed cases when their retry time comes and pulls
     // the watchlist, only while a registry is configured (the loop checks each tick).
-    if let Ok(ws) = app.state::<AppState>().workspace() {
-        let notifier = events::Notifier::for_app(app.handle().clone());
-        app.state::<SyncRunner>().spawn_loop(ws, notifier);
-    }
+    // The loop asks the slot for the workspace at each tick, so it pauses while the
+    // app is locked or not yet set up.
+    let slot = app.state::<AppState>().slot().clone();
+    let notifier = events::Notifier::for_app(app.handle().clone());
+    app.state::<SyncRunner>().spawn_loop(slot.clone(), notifier);
+    // Re-captures due watched pages while the app runs (paused while it is locked).
+    app.state::<commands::watch::WatchRunner>()
+        .spawn_loop(slot.clone());
+    commands::lock::IdleLock::spawn_ticker(
+        app.state::<std::sync::Arc<commands::lock::IdleLock>>()
+            .inner()
+            .clone(),
+        slot,
+    );
     app.run(|handle, event| {
         if let RunEvent::Exit = event {
             handle.state::<SyncRunner>().stop();
+            handle.state::<commands::watch::WatchRunner>().stop();
             // Closing the app closes the capture browser (and stores what it took).
             handle
                 .state::<CaptureBrowser>()
@@ -76,8 +94,12 @@ pub fn configure_with<R: Runtime>(
     builder
         .plugin(tauri_plugin_dialog::init())
         .manage(state)
+        .manage(std::sync::Arc::new(commands::lock::IdleLock::from_config()))
         .manage(browser)
         .manage(SyncRunner::new(SyncPacing::default()))
+        .manage(commands::watch::WatchRunner::new(
+            commands::watch::WatchPacing::default(),
+        ))
         .register_uri_scheme_protocol(protocols::SCREENSHOT_SCHEME, protocols::screenshot)
         .register_uri_scheme_protocol(protocols::CAPTURE_SCHEME, protocols::capture)
         .invoke_handler(commands::handler())
@@ -91,6 +113,8 @@ mod browser_tests;
 mod bundle_tests;
 #[cfg(test)]
 mod contract_tests;
+#[cfg(test)]
+mod dashboard_tests;
 #[cfg(test)]
 mod ipc_tests;
 #[cfg(test)]

@@ -80,15 +80,14 @@ fn serve(state: &AppState, request: &Request<Vec<u8>>, what: &Served) -> Respons
         });
         artifact
             .map(|a| {
-                let path = ws.blobs().path_for(&a.sha256);
-                let bytes =
-                    std::fs::read(&path).map_err(|e| truyvet_core::Error::io("read", &path, &e))?;
+                // The plaintext, decrypted in memory where the workspace is encrypted.
+                let bytes = ws.blobs().read_plain(&a.sha256)?;
                 // Show only what was acquired: a blob altered on disk is not served.
                 let digest = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
                 if digest != a.sha256 {
                     return Err(truyvet_core::Error::internal(format!(
-                        "{} does not match its SHA-256",
-                        path.display()
+                        "blob {} does not match its SHA-256",
+                        a.sha256
                     )));
                 }
                 Ok(bytes)

@@ -5,10 +5,12 @@
 // Helpers outside #[test] functions are test code too: a panic is how they report.
 #![allow(clippy::unwrap_used)]
 
+mod backup;
 mod bundle_tamper;
 mod capture;
 mod capture_batch;
 mod cases;
+mod encryption;
 mod entities;
 mod errors;
 mod evidence;
@@ -19,9 +21,12 @@ mod identify;
 mod import;
 mod location;
 mod notes_and_log;
+mod periodic;
 mod profile;
 mod seal_bundle;
 mod search;
 mod sync;
 mod timestamp;
+mod tips;
+mod watch;
 mod workflow;

@@ -126,9 +126,44 @@ pub struct App {
     _xvfb: Xvfb,
 }
 
+/// The app-level settings file the app and the CLI use in a test (beside the workspace
+/// folder, so no test touches the user's own `~/.config/truyvet/app.json`).
+pub fn app_config_path(workspace: &Path) -> PathBuf {
+    let name = workspace
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    workspace.with_file_name(format!("{name}.app.json"))
+}
+
+/// Whether `workspace` already holds a workspace (a database, or an encrypted one's key).
+pub fn has_workspace(workspace: &Path) -> bool {
+    workspace.join("truyvet.db").exists() || workspace.join("workspace.key").exists()
+}
+
 impl App {
-    /// Starts the app on `workspace` with a fresh display and driver.
+    /// Starts the app on `workspace` with a fresh display and driver. A folder without
+    /// a workspace gets an unencrypted one first (`truyvet workspace init`), so the app
+    /// opens it as it did before the start screen existed; [`App::launch_new`] shows
+    /// the start screen instead.
     pub async fn launch(workspace: &Path) -> App {
+        if !has_workspace(workspace) {
+            let ok = Command::new(built_binary("truyvet"))
+                .arg("--workspace")
+                .arg(workspace)
+                .args(["workspace", "init"])
+                .env("TRUYVET_APP_CONFIG", app_config_path(workspace))
+                .stdout(Stdio::null())
+                .status()
+                .expect("run truyvet workspace init");
+            assert!(ok.success(), "truyvet workspace init failed");
+        }
+        App::launch_new(workspace).await
+    }
+
+    /// Starts the app on `workspace` as it is: a folder without a workspace shows the
+    /// "create workspace" screen, an encrypted one the lock screen.
+    pub async fn launch_new(workspace: &Path) -> App {
         let xvfb = Xvfb::start();
         let app = built_binary("truyvet-desktop");
         let port = free_port();
@@ -144,6 +179,7 @@ impl App {
             .arg(find_program("WebKitWebDriver"))
             .env("DISPLAY", &xvfb.display)
             .env("TRUYVET_HOME", workspace)
+            .env("TRUYVET_APP_CONFIG", app_config_path(workspace))
             // Software rendering: Xvfb has no GPU, and the compositor would only slow us.
             .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1")
             .env("LIBGL_ALWAYS_SOFTWARE", "1")

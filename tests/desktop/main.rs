@@ -10,8 +10,11 @@ use sha2::{Digest, Sha256};
 use truyvet_desktop_e2e::{App, built_binary};
 
 mod capture_browser;
+mod dashboard;
 mod entities;
+mod lock;
 mod sync;
+mod tips;
 mod workflow;
 
 /// Runs `truyvet` on `workspace` for its effect; any failure fails the test.

@@ -207,6 +207,8 @@ pub struct TestWorkspace {
     dir: TempDir,
     pub root: PathBuf,
     pub files: PathBuf,
+    /// Given to every command of an encrypted workspace (TRUYVET_WORKSPACE_PASSPHRASE).
+    pub workspace_passphrase: Option<String>,
 }
 
 impl Default for TestWorkspace {
@@ -224,7 +226,21 @@ impl TestWorkspace {
         let root = dir.path().join("ws");
         let files = dir.path().join("files");
         fs::create_dir(&files).expect("files dir");
-        TestWorkspace { dir, root, files }
+        TestWorkspace {
+            dir,
+            root,
+            files,
+            workspace_passphrase: None,
+        }
+    }
+
+    /// A new encrypted workspace (`workspace init --encrypt`) whose commands all get
+    /// `passphrase`.
+    pub fn new_encrypted(passphrase: &str) -> TestWorkspace {
+        let mut ws = TestWorkspace::new();
+        ws.workspace_passphrase = Some(passphrase.to_string());
+        ws.run(&["workspace", "init", "--encrypt"]).ok();
+        ws
     }
 
     /// A workspace with a profile already set (QLTT, Hà Nội).
@@ -266,6 +282,10 @@ impl TestWorkspace {
     pub fn command(&self) -> Command {
         let mut cmd = Command::new(truyvet_bin());
         cmd.env_remove(HOME_ENV).arg("--workspace").arg(&self.root);
+        match &self.workspace_passphrase {
+            Some(p) => cmd.env("TRUYVET_WORKSPACE_PASSPHRASE", p),
+            None => cmd.env_remove("TRUYVET_WORKSPACE_PASSPHRASE"),
+        };
         cmd
     }
 

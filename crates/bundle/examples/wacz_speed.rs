@@ -130,6 +130,7 @@ fn main() {
                 vec![WarcFile {
                     name: "capture.warc.gz".into(),
                     path: gz.clone(),
+                    source: None,
                 }],
                 Vec::new(),
             ),

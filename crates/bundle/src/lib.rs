@@ -23,7 +23,7 @@ pub mod zip_write;
 
 pub use error::{ZipError, ZipErrorCode};
 pub use names::validate_name;
-pub use wacz::{Content, ExtraFile, Page, WaczInput, WarcFile, WrittenWacz, write_wacz};
+pub use wacz::{Content, ExtraFile, Page, Source, WaczInput, WarcFile, WrittenWacz, write_wacz};
 pub use wacz_error::{WaczError, WaczErrorCode, WaczResult};
 pub use wacz_read::{VerifiedWacz, read_wacz};
 pub use zip_read::{ExtractedEntry, Limits, extract_to_staging};

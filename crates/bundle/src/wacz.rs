@@ -18,6 +18,7 @@ use std::collections::HashSet;
 use std::fs::File;
 use std::io::{Read, Seek, Write};
 use std::path::PathBuf;
+use std::sync::Arc;
 
 pub const INDEX_PATH: &str = "indexes/index.cdx";
 pub const PAGES_PATH: &str = "pages/pages.jsonl";
@@ -30,6 +31,24 @@ pub const EXTRA_PREFIX: &str = "truyvet/";
 pub struct WarcFile {
     pub name: String,
     pub path: PathBuf,
+    /// Read from here instead of `path` when set (an encrypted workspace's WARC,
+    /// decrypted as it is read).
+    pub source: Option<Source>,
+}
+
+/// Bytes the caller produces on demand, e.g. decrypted from an encrypted blob store as
+/// they are read, with their length known up front. `open` may be called more than
+/// once (a member that deflates badly is written again, stored).
+#[derive(Clone)]
+pub struct Source {
+    pub len: u64,
+    pub open: Arc<dyn Fn() -> std::io::Result<Box<dyn Read + Send>> + Send + Sync>,
+}
+
+impl std::fmt::Debug for Source {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Source({} bytes)", self.len)
+    }
 }
 
 /// One line of `pages/pages.jsonl`.
@@ -47,6 +66,7 @@ pub struct Page {
 pub enum Content {
     Bytes(Vec<u8>),
     File(PathBuf),
+    Source(Source),
 }
 
 /// A file placed at `truyvet/<name>`. Names are flat (no `/`): py-wacz's validator
@@ -174,9 +194,18 @@ pub fn write_wacz<W: Write + Seek>(out: W, input: &WaczInput) -> WaczResult<(W, 
             Content::Bytes(b) => zip
                 .add_bytes(&name, Method::for_content(&name, b), b)?
                 .clone(),
-            Content::File(p) => {
-                let mut f = open(p)?;
-                let len = f.metadata().map_err(|err| WaczError::io(&name, err))?.len();
+            Content::File(_) | Content::Source(_) => {
+                let (mut f, len): (Box<dyn Read + Send>, u64) = match &e.content {
+                    Content::Source(s) => {
+                        ((s.open)().map_err(|err| WaczError::io(&name, err))?, s.len)
+                    }
+                    Content::File(p) => {
+                        let f = open(p)?;
+                        let len = f.metadata().map_err(|err| WaczError::io(&name, err))?.len();
+                        (Box::new(f), len)
+                    }
+                    Content::Bytes(_) => unreachable!("matched above"),
+                };
                 // The first MiB decides the method, then goes in first.
                 let mut sample = Vec::with_capacity(SAMPLE_LEN.min(len as usize));
                 (&mut f)
@@ -197,6 +226,9 @@ pub fn write_wacz<W: Write + Seek>(out: W, input: &WaczInput) -> WaczResult<(W, 
             d = match &e.content {
                 Content::Bytes(b) => zip.restore_last_stored(&mut &b[..])?.clone(),
                 Content::File(p) => zip.restore_last_stored(&mut open(p)?)?.clone(),
+                Content::Source(s) => zip
+                    .restore_last_stored(&mut (s.open)().map_err(|err| WaczError::io(&name, err))?)?
+                    .clone(),
             };
         }
         written.push(d);

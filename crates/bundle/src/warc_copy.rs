@@ -75,8 +75,14 @@ pub(crate) fn add_indexed<W: Write + Seek>(
     lines: &mut Vec<String>,
 ) -> WaczResult<MemberDigest> {
     let name = format!("archive/{}", warc.name);
-    let f = File::open(&warc.path).map_err(|e| WaczError::io(&name, e))?;
-    let len = f.metadata().map_err(|e| WaczError::io(&name, e))?.len();
+    let (f, len): (Box<dyn Read + Send>, u64) = match &warc.source {
+        Some(s) => ((s.open)().map_err(|e| WaczError::io(&name, e))?, s.len),
+        None => {
+            let f = File::open(&warc.path).map_err(|e| WaczError::io(&name, e))?;
+            let len = f.metadata().map_err(|e| WaczError::io(&name, e))?.len();
+            (Box::new(f), len)
+        }
+    };
     std::thread::scope(|s| {
         let (tx, rx) = sync_channel(QUEUED);
         let indexer = s.spawn(move || {

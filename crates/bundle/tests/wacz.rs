@@ -121,10 +121,12 @@ fn fixture() -> Fixture {
             WarcFile {
                 name: "capture-b.warc.gz".into(),
                 path: b,
+                source: None,
             },
             WarcFile {
                 name: "capture-a.warc.gz".into(),
                 path: a,
+                source: None,
             },
         ],
         pages: (0..3)
@@ -649,6 +651,7 @@ fn writer_refuses_bad_input() {
     input.warcs.push(WarcFile {
         name: "bad.warc.gz".into(),
         path: bad,
+        source: None,
     });
     let e = write_wacz(Cursor::new(Vec::new()), &input).expect_err("bad digest");
     assert_eq!(e.code, WaczErrorCode::WarcDigestMismatch);
@@ -679,6 +682,7 @@ fn writer_refuses_bad_input() {
         input.warcs = vec![WarcFile {
             name: format!("{tag}.warc.gz"),
             path: p,
+            source: None,
         }];
         let e = write_wacz(Cursor::new(Vec::new()), &input).expect_err(tag);
         assert_eq!(e.code, WaczErrorCode::WarcInvalid, "{tag}: {e}");

@@ -65,8 +65,8 @@ pub fn suggest_for_files(
 ) -> truyvet_core::Result<u64> {
     let mut recorded = 0;
     for item in items.iter().filter(|i| i.size <= MAX_SCANNED_FILE) {
-        let path = ws.blobs().path_for(&item.sha256);
-        let Ok(bytes) = std::fs::read(&path) else {
+        // The plaintext, decrypted where the workspace is encrypted.
+        let Ok(bytes) = ws.blobs().read_plain(&item.sha256) else {
             continue;
         };
         let hits = file_identifiers(&bytes, Some(&item.original_filename));

@@ -17,6 +17,7 @@ pub mod policy_proxy;
 pub mod stamping;
 mod tls;
 pub mod warc;
+pub mod watch;
 
 pub use error::{Error, ErrorCode, Result};
 pub use evidence::capture_for_evidence;

@@ -37,9 +37,19 @@ pub enum Command {
     /// File evidence (chứng cứ).
     #[command(subcommand)]
     Evidence(EvidenceCmd),
+    /// The workspace itself: create it (optionally encrypted), its encryption status,
+    /// change its passphrase.
+    #[command(subcommand)]
+    Workspace(crate::workspace_cmd::WorkspaceCmd),
     /// Notes on a case.
     #[command(subcommand)]
     Note(NoteCmd),
+    /// The supervisor's overview: open cases by status and age, review queue, waiting
+    /// tips, cases from tips, changed watched items, sync outbox.
+    Dashboard,
+    /// Periodic reports (PDF or XLSX) over a period and scope.
+    #[command(subcommand)]
+    Report(crate::report_cmd::ReportCmd),
     /// Every occurrence of a phone, bank account, e-wallet, e-mail, domain… across the
     /// workspace's cases, whichever way it is written.
     Lookup {
@@ -108,6 +118,19 @@ pub enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
+    /// Back the workspace up while it is in use: one tar file, or incremental snapshots
+    /// in a folder; `backup list DIR`, `backup verify FROM`.
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Restore a backup into a folder after verifying every member and the workspace.
+    Restore(crate::backup_cmd::RestoreArgs),
+    /// The watch list: sites, shops and identifiers re-checked on a schedule, with the
+    /// text diff between checks, the cases they turn up in and a risk score.
+    #[command(subcommand)]
+    Watch(crate::watch::WatchCmd),
+    /// Tips and complaints (tin báo, khiếu nại): add, list, show, triage, import from
+    /// CSV/XLSX, assign, open a case, close with an outcome.
+    #[command(subcommand)]
+    Tip(crate::tip::TipCmd),
 }
 
 #[derive(Debug, Subcommand)]
@@ -168,6 +191,9 @@ pub enum CaseCmd {
     Approve(crate::workflow::TransitionArgs),
     /// Seal an approved case (supervisor).
     Seal(crate::workflow::TransitionArgs),
+    /// Refer a sealed or approved case to another agency under its reference number
+    /// (supervisor).
+    Refer(crate::refer_cmd::ReferArgs),
     /// Submitted cases waiting for review.
     Queue,
     /// Add a signed correction to a sealed case (the seal itself never changes).
@@ -269,12 +295,13 @@ pub struct CaptureArgs {
     /// Capture even when the server's certificate does not verify (marked as such).
     #[arg(long)]
     pub insecure: bool,
-    /// Largest response body to keep, in MiB; a larger one is kept partial and marked.
-    #[arg(long, default_value_t = 100)]
-    pub max_size_mib: u64,
-    /// Time limit for one page, in seconds.
-    #[arg(long, default_value_t = 120)]
-    pub timeout: u64,
+    /// Largest response body to keep, in MiB; a larger one is kept partial and marked
+    /// (default: the `capture.max_response_mib` setting, else 100).
+    #[arg(long)]
+    pub max_size_mib: Option<u64>,
+    /// Time limit for one page, in seconds (default: `capture.timeout_secs`, else 120).
+    #[arg(long)]
+    pub timeout: Option<u64>,
     #[arg(long)]
     pub note: Option<String>,
 }
@@ -285,6 +312,8 @@ pub enum ConfigCmd {
     Get { key: Option<String> },
     /// Change a setting; an empty value removes it.
     Set { key: String, value: String },
+    /// Every setting with its value and what it means.
+    List,
 }
 
 #[derive(Debug, Subcommand)]

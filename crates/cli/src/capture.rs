@@ -54,6 +54,9 @@ pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode
     // Fails before any request if the case cannot take captures or the database is
     // locked by another writer.
     let stager = ws.capture_stager(&args.case)?;
+    // The settings' limits (`truyvet config`), unless the command line says otherwise.
+    let limits = ws.capture_limits()?;
+    let window = usize::try_from(limits.pages_in_flight).unwrap_or(HTTP_WINDOW);
     let (tx, rx) = sync_channel::<Outcome>(QUEUE);
     let backlog = Arc::new(Backlog::default());
     let to_store = Queue {
@@ -69,15 +72,18 @@ pub fn run(ws: &mut Workspace, args: CaptureArgs, json: bool) -> Result<ExitCode
         })?
     } else {
         let options = CaptureOptions {
-            max_response_bytes: args.max_size_mib.saturating_mul(1024 * 1024),
-            total_timeout: Duration::from_secs(args.timeout.max(1)),
+            max_response_bytes: args
+                .max_size_mib
+                .unwrap_or(limits.max_response_mib)
+                .saturating_mul(1024 * 1024),
+            total_timeout: Duration::from_secs(args.timeout.unwrap_or(limits.timeout_secs).max(1)),
             accept_invalid_certs: args.insecure,
             investigator: Some(profile.display_name.clone()),
             device: Some(ws.device().to_string()),
             ..CaptureOptions::default()
         };
         spawn_fetcher(to_store, move |queue| {
-            http_fetches(urls, options, policy, queue)
+            http_fetches(urls, options, policy, window, queue)
         })?
     };
     let (staged_tx, staged_rx) = sync_channel::<Result<Group>>(STAGED_GROUPS);
@@ -316,18 +322,21 @@ impl Backlog {
     }
 }
 
-/// Up to [`HTTP_WINDOW`] captures run at once; outcomes are handed on in URL order.
+/// Up to `window` captures run at once (the `capture.pages_in_flight` setting, else
+/// [`HTTP_WINDOW`]); outcomes are handed on in URL order.
 async fn http_fetches(
     urls: Vec<String>,
     options: CaptureOptions,
     policy: NetworkPolicy,
+    window: usize,
     queue: Queue,
 ) {
     let (options, policy) = (Arc::new(options), Arc::new(policy));
     let mut urls = urls.into_iter();
-    let mut in_flight = VecDeque::with_capacity(HTTP_WINDOW);
+    let window = window.max(1);
+    let mut in_flight = VecDeque::with_capacity(window);
     loop {
-        while in_flight.len() < HTTP_WINDOW {
+        while in_flight.len() < window {
             let Some(url) = urls.next() else { break };
             let (options, policy) = (options.clone(), policy.clone());
             in_flight.push_back(tokio::spawn(async move {

@@ -32,6 +32,14 @@ pub fn exit_code(err: &Error) -> u8 {
         | RegistryRefused
         | RegistryReceiptInvalid
         | RegistryLogInconsistent => 3,
+        InvalidSetting => 3,
+        TipNotFound | ImportInvalid => 3,
+        WatchNotFound => 3,
+        AppLocked => 4,
+        WorkspaceLocked | WorkspaceKeyMissing | WorkspaceKeyTooNew => 4,
+        UnlockThrottled => 3,
+        BackupInvalid | RestoreTargetNotEmpty => 3,
+        BackupDiskFull => 5,
         WorkspaceNotFound | WorkspaceNotWritable | WorkspaceInUse | DatabaseLocked
         | DatabaseCorrupt | DatabaseTooNew => 4,
         IoError | Internal | RegistryUnreachable => 5,
@@ -57,7 +65,7 @@ fn headline(code: ErrorCode) -> &'static str {
         DatabaseCorrupt => "Cơ sở dữ liệu bị hỏng hoặc không phải tệp TruyVết",
         DatabaseTooNew => "Cơ sở dữ liệu được tạo bởi phiên bản TruyVết mới hơn",
         IoError => "Lỗi đọc/ghi",
-        BadPassphrase => "Sai mật khẩu khóa ký",
+        BadPassphrase => "Sai mật khẩu (khóa ký hoặc không gian làm việc)",
         KeyMissing => "Hồ sơ chưa có khóa ký (chạy `truyvet profile key`)",
         ForbiddenRole => "Vai trò của hồ sơ hiện tại không được phép thực hiện thao tác này",
         InvalidTransition => "Trạng thái hiện tại của vụ việc không cho phép thao tác này",
@@ -73,6 +81,22 @@ fn headline(code: ErrorCode) -> &'static str {
         RegistryLogInconsistent => {
             "Nhật ký của máy chủ đăng ký không khớp với lịch sử đã ghi nhận (có thể đã bị sửa)"
         }
+        InvalidSetting => "Giá trị cài đặt không hợp lệ",
+        TipNotFound => "Không tìm thấy tin báo",
+        WatchNotFound => "Không tìm thấy mục theo dõi hoặc lần kiểm tra",
+        ImportInvalid => "Tệp nhập không đúng định dạng danh sách tin báo",
+        AppLocked => "Ứng dụng đang khóa",
+        WorkspaceLocked => {
+            "Không gian làm việc được mã hóa; cần mật khẩu (TRUYVET_WORKSPACE_PASSPHRASE)"
+        }
+        WorkspaceKeyMissing => "Thiếu tệp khóa workspace.key của không gian làm việc được mã hóa",
+        WorkspaceKeyTooNew => "Tệp khóa được tạo bởi phiên bản TruyVết mới hơn",
+        UnlockThrottled => "Nhập sai mật khẩu quá nhiều lần; hãy chờ rồi thử lại",
+        BackupInvalid => {
+            "Bản sao lưu không hợp lệ (hỏng, bị sửa hoặc chưa hoàn tất) nên không được dùng"
+        }
+        BackupDiskFull => "Ổ đích đã đầy; bản sao lưu dở dang đã được xóa",
+        RestoreTargetNotEmpty => "Thư mục khôi phục không trống (dùng --force để thay thế)",
         Internal => "Lỗi nội bộ",
     }
 }

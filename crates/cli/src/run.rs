@@ -9,9 +9,7 @@ use truyvet_core::model::{
 };
 use truyvet_core::{AddOptions, CaseFilter, Error, OpenMode, Result, TimestampChain, Workspace};
 
-use crate::args::{
-    CaseCmd, Cli, Command, ConfigCmd, EvidenceCmd, NoteCmd, ProfileCmd, TimestampCmd,
-};
+use crate::args::{CaseCmd, Cli, Command, EvidenceCmd, NoteCmd, ProfileCmd, TimestampCmd};
 use crate::messages::EXIT_VERIFY_FAILED;
 
 pub fn run(cli: Cli) -> Result<ExitCode> {
@@ -25,11 +23,26 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
     if let Command::VerifyProof(args) = &cli.command {
         return crate::proof::verify(args, cli.json);
     }
+    // Backups open the workspace themselves (read-only); restores need none.
+    if let Command::Backup(args) = &cli.command {
+        return crate::backup_cmd::run_backup(cli.workspace.as_deref(), args, cli.json);
+    }
+    if let Command::Restore(args) = &cli.command {
+        return crate::backup_cmd::run_restore(args, cli.json);
+    }
+    // App-level settings need no workspace; workspace ones open it themselves.
+    if let Command::Config(cmd) = &cli.command {
+        return crate::config_cmd::run(cli.workspace.as_deref(), cmd, cli.json);
+    }
+    if let Command::Workspace(cmd) = &cli.command {
+        return crate::workspace_cmd::run(cli.workspace.as_deref(), cmd, cli.json);
+    }
     let root = match &cli.workspace {
         Some(dir) => dir.clone(),
         None => Workspace::default_location()?,
     };
-    let mut ws = Workspace::open_with(&root, open_mode(&cli.command))?;
+    // Unlocks an encrypted workspace with its passphrase (environment or terminal).
+    let mut ws = crate::workspace_cmd::open(&root, open_mode(&cli.command))?;
     let json = cli.json;
     match cli.command {
         Command::Profile(ProfileCmd::Set(p)) => {
@@ -66,6 +79,7 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         ) => crate::workflow::run_case(&mut ws, cmd, json),
         Command::Case(CaseCmd::Addendum(a)) => crate::workflow::add_addendum(&mut ws, a, json),
         Command::Case(CaseCmd::Prove(a)) => crate::proof::prove(&ws, a, json),
+        Command::Case(CaseCmd::Refer(a)) => crate::refer_cmd::run(&mut ws, a, json),
         Command::Case(CaseCmd::New(c)) => {
             let case = ws.create_case(&NewCase {
                 title: c.title,
@@ -238,8 +252,12 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Capture(args) => crate::capture::run(&mut ws, args, json),
         Command::Lookup { value, registry } => crate::lookup::run(&ws, &value, registry, json),
+        Command::Dashboard => crate::dashboard::run(&ws, json),
+        Command::Report(cmd) => crate::report_cmd::run(&ws, cmd, json),
         Command::Registry(cmd) => crate::registry::run(&mut ws, cmd, json),
         Command::Sync(args) => crate::sync::run(&mut ws, args, json),
+        Command::Watch(cmd) => crate::watch::run(&mut ws, cmd, json),
+        Command::Tip(cmd) => crate::tip::run(&mut ws, cmd, json),
         Command::Entity(cmd) => crate::entity::run(&mut ws, cmd, json),
         Command::Exclusion(cmd) => crate::exclusion::run(&mut ws, cmd, json),
         Command::Graph(args) => crate::graph::run(&ws, args, json),
@@ -248,35 +266,14 @@ pub fn run(cli: Cli) -> Result<ExitCode> {
         Command::VerifyProof(args) => crate::proof::verify(&args, json),
         Command::Import(args) => crate::import::run(&ws, &args, json),
         Command::Extract { files } => Ok(crate::extract::run(&files, json)),
+        Command::Backup(args) => crate::backup_cmd::run_backup(Some(ws.root()), &args, json),
+        Command::Restore(args) => crate::backup_cmd::run_restore(&args, json),
         Command::Timestamp(TimestampCmd::Run { now }) => crate::timestamp::run(&mut ws, now, json),
         Command::Timestamp(TimestampCmd::Status { case }) => {
             crate::timestamp::status(&ws, &case, json)
         }
-        Command::Config(ConfigCmd::Get { key }) => {
-            let keys: Vec<&str> = match &key {
-                Some(k) => vec![k.as_str()],
-                None => truyvet_core::settings::KNOWN
-                    .iter()
-                    .map(|(k, _)| *k)
-                    .collect(),
-            };
-            let mut values = serde_json::Map::new();
-            for k in keys {
-                values.insert(k.to_string(), ws.setting(k)?.into());
-            }
-            emit(json, &values, || {
-                values
-                    .iter()
-                    .map(|(k, v)| format!("{k} = {}", v.as_str().unwrap_or("")))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            })
-        }
-        Command::Config(ConfigCmd::Set { key, value }) => {
-            ws.set_setting(&key, &value)?;
-            let shown = serde_json::json!({ "key": key, "value": ws.setting(&key)? });
-            emit(json, &shown, || format!("{key} = {value}"))
-        }
+        Command::Config(_) => unreachable!("config runs before a workspace is opened"),
+        Command::Workspace(_) => unreachable!("workspace commands open it themselves"),
         Command::Search { query, case, limit } => {
             let hits = ws.search(&query, case.as_deref(), limit)?;
             emit(json, &hits, || {
@@ -357,9 +354,13 @@ fn open_mode(command: &Command) -> OpenMode {
     match command {
         Command::Profile(ProfileCmd::Set(_)) => OpenMode::CreateIfMissing,
         Command::Lookup { .. } | Command::Graph(_) | Command::Export(_) => OpenMode::ReadOnly,
+        Command::Dashboard => OpenMode::ReadOnly,
+        Command::Report(_) => OpenMode::ReadOnly,
         Command::Entity(cmd) => crate::entity::open_mode(cmd),
         Command::Registry(cmd) => crate::registry::open_mode(cmd),
         Command::Sync(args) => crate::sync::open_mode(args),
+        Command::Watch(cmd) => crate::watch::open_mode(cmd),
+        Command::Tip(cmd) => crate::tip::open_mode(cmd),
         Command::Exclusion(cmd) => crate::exclusion::open_mode(cmd),
         Command::Profile(ProfileCmd::Show | ProfileCmd::List)
         | Command::Case(
@@ -368,11 +369,14 @@ fn open_mode(command: &Command) -> OpenMode {
         | Command::Log { .. }
         | Command::VerifyWorkspace
         | Command::Search { .. }
-        | Command::Config(ConfigCmd::Get { .. })
+        | Command::Config(_)
         | Command::Timestamp(TimestampCmd::Status { .. })
         | Command::Extract { .. }
         | Command::Verify(_)
-        | Command::VerifyProof(_) => OpenMode::ReadOnly,
+        | Command::VerifyProof(_)
+        | Command::Backup(_)
+        | Command::Restore(_)
+        | Command::Workspace(_) => OpenMode::ReadOnly,
         Command::Profile(ProfileCmd::Add(_) | ProfileCmd::Use { .. } | ProfileCmd::Key)
         | Command::Case(
             CaseCmd::New(_)
@@ -381,10 +385,10 @@ fn open_mode(command: &Command) -> OpenMode {
             | CaseCmd::Return(_)
             | CaseCmd::Approve(_)
             | CaseCmd::Seal(_)
-            | CaseCmd::Addendum(_),
+            | CaseCmd::Addendum(_)
+            | CaseCmd::Refer(_),
         )
         | Command::Capture(_)
-        | Command::Config(ConfigCmd::Set { .. })
         | Command::Timestamp(TimestampCmd::Run { .. })
         | Command::Evidence(_)
         | Command::Import(_)

@@ -13,21 +13,28 @@
 //! and manifests of a few web captures): every temp file is written before any is
 //! fsynced, so the disk flushes them together, and each folder they land in is fsynced
 //! once, not once per blob. The contract is the same: all are durable when it returns.
+//!
+//! In an encrypted workspace the files hold ciphertext ([`crate::crypto::blob_cipher`])
+//! while names, sizes and digests stay those of the plaintext. The writer thread seals
+//! each chunk just before writing it, so hashing and encrypting still overlap and the
+//! source is still read once. Readers go through [`BlobStore::open_plain`].
 
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::thread;
 use std::time::{Duration, SystemTime};
 
 use sha2::{Digest, Sha256};
 
+use crate::crypto::WorkspaceKey;
+use crate::crypto::blob_cipher::{self, BlobCipher, Sealer};
 use crate::error::{Error, ErrorCode, Result};
 
 /// 128 KiB: a chunk stays in the CPU caches between the read, the hash and the write.
 /// 1 MiB chunks cost twice the CPU time per GiB on the benchmark machine.
-const CHUNK: usize = 128 << 10;
+const CHUNK: usize = blob_cipher::SEGMENT;
 /// Chunks in flight between the hashing reader and the writer.
 const IN_FLIGHT: usize = 8;
 /// The writer asks the kernel to start writing back every this many bytes.
@@ -39,6 +46,8 @@ const STALE_TEMP: Duration = Duration::from_secs(24 * 3600);
 #[derive(Debug, Clone)]
 pub struct BlobStore {
     root: PathBuf,
+    /// Set in an encrypted workspace: every file under `root` is ciphertext.
+    cipher: Option<Arc<BlobCipher>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -52,15 +61,82 @@ pub struct StoredBlob {
 /// Result of re-hashing a stored blob.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BlobCheck {
-    Ok { size: u64 },
+    Ok {
+        size: u64,
+    },
     Missing,
-    Mismatch { actual: String, size: u64 },
+    Mismatch {
+        actual: String,
+        size: u64,
+    },
+    /// Encrypted and failing authentication: altered, truncated or under another key.
+    Undecryptable(String),
     Unreadable(String),
 }
 
 impl BlobStore {
     pub fn new(root: impl Into<PathBuf>) -> Self {
-        BlobStore { root: root.into() }
+        BlobStore {
+            root: root.into(),
+            cipher: None,
+        }
+    }
+
+    /// The store of an encrypted workspace: files written and read as ciphertext under
+    /// `key`'s blob subkey.
+    pub fn encrypted(root: impl Into<PathBuf>, key: &WorkspaceKey) -> Self {
+        BlobStore {
+            root: root.into(),
+            cipher: Some(Arc::new(BlobCipher::new(key))),
+        }
+    }
+
+    pub fn is_encrypted(&self) -> bool {
+        self.cipher.is_some()
+    }
+
+    /// The plaintext of a stored blob, decrypted on the fly where the store is
+    /// encrypted (every segment is authenticated before its bytes are returned, so a
+    /// read error, `InvalidData`, means altered bytes). Checks nothing against the
+    /// address: [`BlobStore::check`] does that.
+    pub fn open_plain(&self, sha256: &str) -> Result<Box<dyn Read + Send>> {
+        let path = self.path_for(sha256);
+        let file = File::open(&path).map_err(|e| {
+            let code = if e.kind() == io::ErrorKind::NotFound {
+                ErrorCode::FileNotFound
+            } else {
+                ErrorCode::FileUnreadable
+            };
+            Error::new(code, format!("cannot read blob {}: {e}", path.display()))
+        })?;
+        match &self.cipher {
+            None => Ok(Box::new(file)),
+            Some(cipher) => {
+                let reader = cipher
+                    .open(io::BufReader::with_capacity(CHUNK, file))
+                    .map_err(|e| {
+                        Error::new(
+                            ErrorCode::FileUnreadable,
+                            format!("cannot decrypt blob {}: {e}", path.display()),
+                        )
+                    })?;
+                Ok(Box::new(reader))
+            }
+        }
+    }
+
+    /// The whole plaintext of a stored blob (for small ones: manifests, screenshots).
+    pub fn read_plain(&self, sha256: &str) -> Result<Vec<u8>> {
+        let mut out = Vec::new();
+        self.open_plain(sha256)?
+            .read_to_end(&mut out)
+            .map_err(|e| {
+                Error::new(
+                    ErrorCode::FileUnreadable,
+                    format!("cannot read blob {sha256}: {e}"),
+                )
+            })?;
+        Ok(out)
     }
 
     pub fn root(&self) -> &Path {
@@ -120,7 +196,8 @@ impl BlobStore {
             .create_new(true)
             .open(&tmp_path)
             .map_err(|e| Error::io("cannot create", &tmp_path, &e))?;
-        let result = copy_hashing(source, tmp, source_path, &tmp_path);
+        let sealer = self.cipher.as_ref().map(|c| c.begin());
+        let result = copy_hashing(source, tmp, sealer, source_path, &tmp_path);
         let (sha256, size) = match result {
             Ok(v) => v,
             Err(e) => {
@@ -173,7 +250,10 @@ impl BlobStore {
                         .create_new(true)
                         .open(&tmp_path)
                         .map_err(|e| Error::io("cannot create", &tmp_path, &e))?;
-                    let written = tmp.write_all(bytes);
+                    let written = match &self.cipher {
+                        None => tmp.write_all(bytes),
+                        Some(cipher) => tmp.write_all(&cipher.seal_all(bytes)),
+                    };
                     // Pushed before the error check, so a failed write is removed too.
                     pending.push((tmp, tmp_path.clone(), sha256.clone()));
                     written.map_err(|e| Error::io("cannot write", &tmp_path, &e))?;
@@ -265,14 +345,23 @@ impl BlobStore {
     /// Re-hashes a stored blob and compares it with its address.
     pub fn check(&self, sha256: &str) -> BlobCheck {
         let path = self.path_for(sha256);
-        let mut file = match File::open(&path) {
+        let file = match File::open(&path) {
             Ok(f) => f,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return BlobCheck::Missing,
             Err(e) => return BlobCheck::Unreadable(e.to_string()),
         };
-        match hash_reader(&mut file) {
+        let hashed = match &self.cipher {
+            None => hash_reader(&mut { file }),
+            Some(cipher) => cipher
+                .open(io::BufReader::with_capacity(CHUNK, file))
+                .and_then(|mut plain| hash_reader(&mut plain)),
+        };
+        match hashed {
             Ok((actual, size)) if actual == sha256 => BlobCheck::Ok { size },
             Ok((actual, size)) => BlobCheck::Mismatch { actual, size },
+            Err(e) if self.cipher.is_some() && e.kind() == io::ErrorKind::InvalidData => {
+                BlobCheck::Undecryptable(e.to_string())
+            }
             Err(e) => BlobCheck::Unreadable(e.to_string()),
         }
     }
@@ -337,25 +426,58 @@ fn read_full(reader: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
     Ok(filled)
 }
 
+/// Hashes `source` on this thread while a writer thread writes it to `tmp`, sealing
+/// each chunk first when `sealer` is given (one chunk is one segment; the writer holds
+/// a chunk back until it knows whether another follows, since the last segment is
+/// sealed differently).
 fn copy_hashing(
     source: &mut dyn Read,
     tmp: File,
+    sealer: Option<Sealer>,
     source_path: &Path,
     tmp_path: &Path,
 ) -> Result<(String, u64)> {
     let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
-    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 1);
-    for _ in 0..IN_FLIGHT + 1 {
-        let _ = empty_tx.send(vec![0u8; CHUNK]);
+    let (empty_tx, empty_rx) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT + 2);
+    // Room for the tag after each chunk; the reader fills only the first CHUNK bytes.
+    let capacity = CHUNK
+        + if sealer.is_some() {
+            blob_cipher::TAG
+        } else {
+            0
+        };
+    for _ in 0..IN_FLIGHT + 2 {
+        let _ = empty_tx.send(vec![0u8; capacity]);
     }
     let writer = thread::spawn(move || -> io::Result<()> {
         let mut tmp = tmp;
         let mut writeback = Writeback::default();
-        for (buf, n) in full_rx {
-            tmp.write_all(&buf[..n])?;
-            // The reader may have stopped on an error; a closed channel is not ours.
-            let _ = empty_tx.send(buf);
-            writeback.wrote(&tmp, n);
+        match sealer {
+            None => {
+                for (buf, n) in full_rx {
+                    tmp.write_all(&buf[..n])?;
+                    // The reader may have stopped on an error; a closed channel is not ours.
+                    let _ = empty_tx.send(buf);
+                    writeback.wrote(&tmp, n);
+                }
+            }
+            Some(mut sealer) => {
+                tmp.write_all(sealer.header())?;
+                let mut held: Option<(Vec<u8>, usize)> = None;
+                for next in full_rx {
+                    if let Some((mut buf, n)) = held.take() {
+                        let len = sealer.seal_in_place(&mut buf, n, false);
+                        tmp.write_all(&buf[..len])?;
+                        let _ = empty_tx.send(buf);
+                        writeback.wrote(&tmp, len);
+                    }
+                    held = Some(next);
+                }
+                // The last chunk (an empty one for an empty source).
+                let (mut buf, n) = held.unwrap_or_else(|| (vec![0u8; blob_cipher::TAG], 0));
+                let len = sealer.seal_in_place(&mut buf, n, true);
+                tmp.write_all(&buf[..len])?;
+            }
         }
         tmp.sync_all()
     });
@@ -364,7 +486,7 @@ fn copy_hashing(
     let mut size = 0u64;
     let mut read_error = None;
     while let Ok(mut buf) = empty_rx.recv() {
-        match read_full(source, &mut buf) {
+        match read_full(source, &mut buf[..CHUNK]) {
             Ok(0) => break,
             Ok(n) => {
                 hasher.update(&buf[..n]);

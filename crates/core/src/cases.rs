@@ -31,6 +31,16 @@ pub struct CaseFilter {
 
 impl Workspace {
     pub fn create_case(&mut self, input: &NewCase) -> Result<Case> {
+        Ok(self.create_case_then(input, |_, _| Ok(()))?.0)
+    }
+
+    /// Creates a case and runs `then` in the same transaction, after its
+    /// `case_created` event (a case opened from a tip records its origin this way).
+    pub(crate) fn create_case_then<T>(
+        &mut self,
+        input: &NewCase,
+        then: impl FnOnce(&Connection, &Case) -> Result<T>,
+    ) -> Result<(Case, T)> {
         let profile = self.require_profile()?;
         let title = required_title(&input.title)?;
         let unit = input
@@ -112,7 +122,8 @@ impl Workspace {
                 ],
             )?;
             custody::append(conn, &case.id, &actor, kind::CASE_CREATED, &json!(case))?;
-            Ok(case)
+            let extra = then(conn, &case)?;
+            Ok((case, extra))
         })
     }
 

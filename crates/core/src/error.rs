@@ -41,6 +41,22 @@ string_enum!(
         RegistryRefused = "registry_refused",
         RegistryReceiptInvalid = "registry_receipt_invalid",
         RegistryLogInconsistent = "registry_log_inconsistent",
+        // Tips and complaints (tips/).
+        TipNotFound = "tip_not_found",
+        ImportInvalid = "import_invalid",
+        // Watch list (watch/).
+        WatchNotFound = "watch_not_found",
+        InvalidSetting = "invalid_setting",
+        AppLocked = "app_locked",
+        // Encrypted workspaces (crypto/).
+        WorkspaceLocked = "workspace_locked",
+        WorkspaceKeyMissing = "workspace_key_missing",
+        WorkspaceKeyTooNew = "workspace_key_too_new",
+        UnlockThrottled = "unlock_throttled",
+        // Backup and restore (backup/).
+        BackupInvalid = "backup_invalid",
+        BackupDiskFull = "backup_disk_full",
+        RestoreTargetNotEmpty = "restore_target_not_empty",
     }
 );
 

@@ -8,11 +8,15 @@
 mod macros;
 
 pub mod addenda;
+pub mod app_config;
+pub mod backup;
 pub mod blob;
 mod captures;
 mod cases;
 mod crosscase;
+pub mod crypto;
 pub mod custody;
+pub mod dashboard;
 mod entities;
 mod entity_log;
 pub mod error;
@@ -24,10 +28,13 @@ pub mod identifiers;
 pub mod import;
 pub mod keys;
 mod links;
+mod lock_check;
 pub mod model;
 mod notes;
 pub mod outbox;
+pub mod platform;
 mod profile;
+pub mod referrals;
 pub mod registry_settings;
 pub mod seal;
 pub mod seal_proof;
@@ -35,9 +42,11 @@ pub mod settings;
 pub mod store;
 pub mod time_fmt;
 mod timestamps;
+pub mod tips;
 mod verify;
 mod verify_captures;
 mod verify_timestamps;
+pub mod watch;
 pub mod watchlist;
 mod workflow;
 mod workspace;
@@ -64,6 +73,7 @@ pub use verify::{Problem, TimestampChain, VerifyReport};
 pub use workflow::{
     CaseReview, TRANSITION_EVENT, Transition, signed_bytes as transition_signed_bytes,
 };
+pub use workspace::EncryptionStatus;
 pub use workspace::{AppLock, BLOB_DIR, DB_FILE, HOME_ENV, OpenMode, Workspace};
 
 /// The version recorded in exports and shown in the app.

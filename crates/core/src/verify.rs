@@ -335,6 +335,14 @@ impl<'a> BlobChecker<'a> {
                     path.display()
                 ),
             ),
+            BlobCheck::Undecryptable(e) => (
+                "blob_mismatch",
+                format!(
+                    "the bytes of {subject} were altered: the encrypted file {} fails \
+                     authentication ({e})",
+                    path.display()
+                ),
+            ),
             BlobCheck::Unreadable(e) => (
                 "blob_unreadable",
                 format!("cannot read the bytes of {subject}: {e}"),
@@ -352,7 +360,7 @@ impl<'a> BlobChecker<'a> {
     /// The bytes of a blob that verified, for reading a manifest.
     pub(crate) fn read_verified(&self, sha256: &str) -> Option<Vec<u8>> {
         match self.checked.get(sha256) {
-            Some(BlobCheck::Ok { .. }) => std::fs::read(self.store.path_for(sha256)).ok(),
+            Some(BlobCheck::Ok { .. }) => self.store.read_plain(sha256).ok(),
             _ => None,
         }
     }

@@ -65,10 +65,7 @@ pub fn gather(ws: &Workspace, case: &Case) -> Result<CaseData> {
             .iter()
             .find(|a| a.role == "screenshot" && a.media_type == "image/png")
         {
-            Some(a) => {
-                let path = ws.blobs().path_for(&a.sha256);
-                Some(std::fs::read(&path).map_err(|e| Error::io("cannot read", &path, &e))?)
-            }
+            Some(a) => Some(ws.blobs().read_plain(&a.sha256)?),
             None => None,
         };
         evidence.push(Item {

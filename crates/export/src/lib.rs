@@ -12,11 +12,13 @@ mod gather;
 mod import;
 mod members;
 mod report_map;
+mod to_writer;
 mod uco_map;
 mod verify;
 mod verify_seal;
 
 pub use import::{ImportSummary, import_bundle};
+pub use to_writer::{WrittenBundle, export_case_to};
 pub use verify::{BundleProblem, BundleReport, verify_bundle, verify_bundle_in};
 
 use std::fs::File;

@@ -3,9 +3,10 @@
 //! their last two path components).
 
 use std::collections::BTreeSet;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
-use truyvet_bundle::{Content, DosDateTime, ExtraFile, Page, WaczInput, WarcFile};
+use truyvet_bundle::{Content, DosDateTime, ExtraFile, Page, Source, WaczInput, WarcFile};
 use truyvet_core::{Error, Result, VERSION, Workspace};
 
 use crate::gather::CaseData;
@@ -20,6 +21,32 @@ fn extra(name: impl Into<String>, bytes: Vec<u8>) -> ExtraFile {
     ExtraFile {
         name: name.into(),
         content: Content::Bytes(bytes),
+    }
+}
+
+/// A blob as bundle content: the file itself in a plain workspace; in an encrypted one
+/// its plaintext, decrypted as the bundle writer reads it (a bundle is plaintext, and no
+/// decrypted copy is ever written to disk).
+fn blob_source(ws: &Workspace, sha256: &str, size: u64) -> Option<Source> {
+    if !ws.blobs().is_encrypted() {
+        return None;
+    }
+    let blobs = ws.blobs().clone();
+    let sha256 = sha256.to_string();
+    Some(Source {
+        len: size,
+        open: Arc::new(move || {
+            blobs
+                .open_plain(&sha256)
+                .map_err(|e| std::io::Error::other(e.to_string()))
+        }),
+    })
+}
+
+fn blob_content(ws: &Workspace, sha256: &str, size: u64) -> Content {
+    match blob_source(ws, sha256, size) {
+        Some(source) => Content::Source(source),
+        None => Content::File(ws.blobs().path_for(sha256)),
     }
 }
 
@@ -86,6 +113,7 @@ pub fn wacz_input(
                 warcs.push(WarcFile {
                     name: format!("{}.warc.gz", ev.id),
                     path: ws.blobs().path_for(&warc.sha256),
+                    source: blob_source(ws, &warc.sha256, warc.size),
                 });
                 pages.push(Page {
                     id: ev.id.clone(),
@@ -97,7 +125,7 @@ pub fn wacz_input(
             // The capture manifest: the bytes the evidence digest and the token cover.
             files.push(ExtraFile {
                 name: format!("{}.capture.json", ev.sha256),
-                content: Content::File(ws.blobs().path_for(&ev.sha256)),
+                content: blob_content(ws, &ev.sha256, ev.size),
             });
             // The other artifacts the manifest lists (screenshot, MHTML, DOM), so the
             // bundle alone can check the whole manifest and an import restores them.
@@ -105,7 +133,7 @@ pub fn wacz_input(
                 if written.insert(a.sha256.clone()) {
                     files.push(ExtraFile {
                         name: artifact_name(&a.sha256, &a.media_type),
-                        content: Content::File(ws.blobs().path_for(&a.sha256)),
+                        content: blob_content(ws, &a.sha256, a.size),
                     });
                 }
             }
@@ -116,7 +144,7 @@ pub fn wacz_input(
             };
             files.push(ExtraFile {
                 name,
-                content: Content::File(ws.blobs().path_for(&ev.sha256)),
+                content: blob_content(ws, &ev.sha256, ev.size),
             });
         }
         if let Some(token) = &item.token {

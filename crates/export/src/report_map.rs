@@ -110,6 +110,7 @@ pub fn report(data: &CaseData) -> Report {
             proposed_measures: data.review.proposed_measures.clone(),
             created_at: case.created_at.clone(),
             sealed_at: Some(data.seal.at.clone()),
+            origin: truyvet_core::tips::origin_line(&data.custody),
         },
         investigator: match investigator {
             Some(s) => person(&s.profile, &s.fingerprint),

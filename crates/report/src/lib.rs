@@ -77,13 +77,24 @@ pub fn render_pdf(report: &Report) -> Result<Vec<u8>> {
     for (i, shot) in report.screenshots.iter().enumerate() {
         files.push((view::screenshot_path(i), shot.png.clone()));
     }
-    let world = world::ReportWorld::new(TEMPLATE, files);
+    // A stable document id: derived from the case code, not from a random value.
+    render_template_pdf(TEMPLATE, files, &report.case.code)
+}
+
+/// Renders another typst template with this crate's bundled fonts and the same
+/// reproducible PDF settings (periodic reports use it). `files` are what the template
+/// reads (e.g. `/data.json`); `ident` fixes the PDF document id.
+pub fn render_template_pdf(
+    template: &str,
+    files: Vec<(String, Vec<u8>)>,
+    ident: &str,
+) -> Result<Vec<u8>> {
+    let world = world::ReportWorld::new(template, files);
     let document: PagedDocument = typst::compile(&world)
         .output
         .map_err(|diags| error(ErrorCode::ReportLayout, describe(&world, &diags)))?;
     let options = typst_pdf::PdfOptions {
-        // A stable document id: derived from the case code, not from a random value.
-        ident: Smart::Custom(&report.case.code),
+        ident: Smart::Custom(ident),
         // No creation date: the template sets `date: none` as well.
         timestamp: None,
         ..Default::default()

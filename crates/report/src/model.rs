@@ -38,6 +38,10 @@ pub struct CaseInfo {
     pub proposed_measures: String,
     pub created_at: String,
     pub sealed_at: Option<String>,
+    /// Where the case came from when it was opened from a tip, e.g. "Tin báo
+    /// TIP-2026-000001, tiếp nhận ngày 20/11/2026, qua đường dây nóng".
+    #[serde(default)]
+    pub origin: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]

@@ -66,6 +66,9 @@ fn sample(title: &str, custody_rows: u64) -> Report {
             proposed_measures: "Tịch thu hàng hóa vi phạm; xử phạt vi phạm hành chính".into(),
             created_at: "2026-11-02T08:15:00Z".into(),
             sealed_at: Some("2026-11-20T16:40:12Z".into()),
+            origin: Some(
+                "Tin báo TIP-2026-000042, tiếp nhận ngày 01/11/2026, qua đường dây nóng".into(),
+            ),
         },
         investigator: investigator.clone(),
         supervisor: Some(supervisor.clone()),
@@ -238,6 +241,13 @@ fn vietnamese_text_comes_out_exactly() {
         "only a prefix is printed"
     );
     assert!(text.contains("Đắk Lắk, ngày 02 tháng 11 năm 2026"));
+    // A case opened from a tip names it (the value may wrap).
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(flat.contains("Nguồn vụ việc"));
+    assert!(
+        flat.contains("Tin báo TIP-2026-000042, tiếp nhận ngày 01/11/2026, qua đường dây nóng"),
+        "origin missing from: {flat}"
+    );
     // Evidence digests, timestamp status and the seal.
     assert!(text.contains("5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8"));
     assert!(text.contains("Đã đóng dấu thời gian"));
@@ -300,5 +310,9 @@ fn minimal_report_renders() {
     let (text, pages) = pdf_text(&render_pdf(&report).expect("render"));
     assert!(text.contains("Hồ sơ trống"));
     assert!(text.contains("Hồ sơ chưa được niêm phong."));
+    assert!(
+        !text.contains("Nguồn vụ việc"),
+        "no origin row without a tip"
+    );
     assert!(pages >= 2);
 }

@@ -31,8 +31,10 @@ pub async fn capture_url<R: Runtime>(
         let profile = ws.require_profile()?;
         ws.case_by_code(&code)?;
         let policy = network_policy(&ws)?;
+        let limits = ws.capture_limits()?;
         let options = CaptureOptions {
-            total_timeout: Duration::from_secs(120),
+            total_timeout: Duration::from_secs(limits.timeout_secs),
+            max_response_bytes: limits.max_response_mib.saturating_mul(1024 * 1024),
             accept_invalid_certs: insecure.unwrap_or(false),
             investigator: Some(profile.display_name),
             device: Some(ws.device().to_string()),

@@ -2,15 +2,22 @@
 //! result; errors cross IPC as `{code, message}` so the UI can pick its own words.
 
 pub(crate) mod addenda;
+pub(crate) mod backup;
 pub(crate) mod browser;
 pub(crate) mod bundle;
 pub(crate) mod capture;
 mod cases;
+pub(crate) mod dashboard;
 pub(crate) mod detail;
 pub(crate) mod entities;
 mod evidence;
+pub(crate) mod lock;
+pub(crate) mod report;
+pub(crate) mod settings;
 pub(crate) mod sync;
 pub(crate) mod timestamp;
+pub(crate) mod tips;
+pub(crate) mod watch;
 pub(crate) mod workflow;
 pub(crate) mod workspace;
 
@@ -119,6 +126,14 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         workspace::workspace_info,
         workspace::workspace_verify,
         workspace::profile_save,
+        lock::app_status,
+        lock::app_lock,
+        lock::app_unlock,
+        lock::app_activity,
+        lock::workspace_create,
+        settings::settings_get,
+        settings::settings_set,
+        settings::workspace_change_passphrase,
         cases::case_list,
         cases::case_create,
         cases::case_get,
@@ -170,6 +185,31 @@ pub fn handler<R: tauri::Runtime>() -> impl Fn(tauri::ipc::Invoke<R>) -> bool + 
         sync::sync_status,
         sync::sync_now,
         sync::watchlist_hits,
+        dashboard::dashboard_get,
+        watch::watch_list,
+        watch::watch_add,
+        watch::watch_detail,
+        watch::watch_diff,
+        watch::watch_screenshot,
+        watch::watch_remove,
+        watch::watch_set_active,
+        watch::watch_run_now,
+        watch::watch_status,
+        tips::tip_list,
+        tips::tip_create,
+        tips::tip_get,
+        tips::tip_reveal_contact,
+        tips::tip_triage,
+        tips::tip_assign,
+        tips::tip_open_case,
+        tips::tip_close,
+        tips::tip_import,
+        tips::case_origin_tip,
+        backup::backup_run,
+        backup::backup_run_dialog,
+        report::report_figures,
+        report::report_build,
+        report::report_build_dialog,
     ]
 }
 

@@ -5,15 +5,28 @@
 
 import { fold } from "./fold";
 import { MemoryAddenda } from "./backend-memory-addenda";
+import { MemoryBackup } from "./backend-memory-backup";
 import { MemoryBundles } from "./backend-memory-bundles";
+import { MemoryDashboard } from "./backend-memory-dashboard";
+import { MemoryTips } from "./backend-memory-tips";
+import { MemoryWatch } from "./backend-memory-watch";
+import type { NewTip, Tip, TipDetail, TipFilter, TipImportReport, TipOrigin, TipOutcome } from "./types";
 import { MemoryEntities } from "./backend-memory-entities";
+import { MemoryReports } from "./backend-memory-reports";
 import { MemorySync } from "./backend-memory-sync";
+import { MemoryAppShell, SHELL_METHODS, type AppShellOptions } from "./backend-memory-settings";
+import type { AppStatus, SettingEntry, SettingsView } from "./types";
+import type { BackupProgress, BackupSummary } from "./types";
 import { MemoryWorkflow, ensureEditable } from "./backend-memory-workflow";
 import type { Unlisten } from "./events";
 import { BackendError, toAppError, type Backend, type Desktop, type FileDropEvent } from "./ipc";
 import type {
   Addendum,
   AppError,
+  Dashboard,
+  ReportFigures,
+  ReportParams,
+  ReportSummary,
   RegistrySetResult,
   RegistrySettings,
   SyncProgress,
@@ -77,6 +90,8 @@ export interface MemoryOptions {
   chromiumMissing?: boolean;
   /** Put in every id (`case-<tag>-000001`), so two backends (two agencies) never share ids, as UUIDs would not. */
   idTag?: string;
+  /** The app shell: start state, lock passphrase (see backend-memory-settings.ts). */
+  shell?: AppShellOptions;
 }
 
 /** What a virtual web server answers; unknown URLs answer 200 with no title. */
@@ -177,6 +192,8 @@ export class MemoryBackend implements Backend {
   private tick = 0;
   private readonly idTag: string;
   private nextId = 1;
+  /** Start screens, the lock and the settings (see backend-memory-settings.ts). */
+  shell = new MemoryAppShell();
   /** Entities, links, exclusions and the graph (see backend-memory-entities.ts). */
   readonly entities = new MemoryEntities({
     findCase: (code) => this.findCase(code),
@@ -245,8 +262,59 @@ export class MemoryBackend implements Backend {
     now: () => this.now(),
   });
 
+  /** The supervisor's overview (see backend-memory-dashboard.ts). */
+  readonly dashboard = new MemoryDashboard({
+    cases: () => this.cases,
+    submittedAt: (c) =>
+      this.events.filter((e) => e.case_id === c.id && e.kind === "case_transition").at(-1)?.at ?? null,
+    outboxStates: () => this.sync.status().cases.map((c) => c.state),
+    now: () => this.now(),
+  });
+
+  /** The watch list (see backend-memory-watch.ts). */
+  readonly watch = new MemoryWatch({
+    profile: () => this.requireProfile(),
+    now: () => this.now(),
+    id: (prefix) => this.id(prefix),
+  });
+
+  /** Tips and complaints (see backend-memory-tips.ts). */
+  readonly tips = new MemoryTips({
+    profile: () => this.requireProfile(),
+    profileNames: () => this.workflow.list().map((p) => p.name),
+    createCase: (input) => this.caseCreate(input),
+    logCase: (c, kind, payload) => this.log(c, kind, payload),
+    readFile: (path) => this.files.get(path),
+    dashboard: this.dashboard,
+    now: () => this.now(),
+    id: (prefix) => this.id(prefix),
+  });
+
+  /** Backups with progress (see backend-memory-backup.ts). */
+  readonly backup = new MemoryBackup({
+    contents: () => ({
+      cases: this.cases.length,
+      evidence: this.evidence.length,
+      blobs: new Map(this.evidence.map((e) => [e.sha256, e.size])),
+    }),
+    readFile: (path) => this.files.get(path),
+    writeFile: (path, data) => this.files.set(path, data),
+    isDirectory: (path) => this.directories.has(path),
+    now: () => this.now(),
+  });
+
+  /** Periodic reports (see backend-memory-reports.ts). */
+  readonly reports = new MemoryReports({
+    cases: () => this.cases,
+    workspacePath: () => WORKSPACE_PATH,
+    writeFile: (path, data) => this.files.set(path, data),
+    isDirectory: (path) => this.directories.has(path),
+    now: () => this.now(),
+  });
+
   constructor(options: MemoryOptions = {}) {
     this.profile = options.profile ?? null;
+    this.shell = new MemoryAppShell(options.shell);
     if (this.profile) this.workflow.remember(this.profile);
     this.pages = new Map(Object.entries(options.pages ?? {}));
     this.captureAllowList = [...(options.captureAllowList ?? [])];
@@ -274,6 +342,7 @@ export class MemoryBackend implements Backend {
 
   private enter(method: keyof Backend, args: unknown[]): void {
     this.calls.push({ method, args });
+    if (this.shell.locked && !SHELL_METHODS.has(method)) fail("app_locked", "the app is locked");
     const failure = this.failures.get(method);
     if (failure) {
       this.failures.delete(method);
@@ -318,6 +387,45 @@ export class MemoryBackend implements Backend {
   private summary(c: Case): CaseSummary {
     const evidence_count = this.evidence.filter((e) => e.case_id === c.id).length;
     return { ...structuredClone(c), evidence_count };
+  }
+
+  async appStatus(): Promise<AppStatus> {
+    this.enter("appStatus", []);
+    return this.shell.status();
+  }
+
+  async appLock(): Promise<AppStatus> {
+    this.enter("appLock", []);
+    return this.shell.lock();
+  }
+
+  async appUnlock(passphrase: string): Promise<AppStatus> {
+    this.enter("appUnlock", [passphrase]);
+    return this.shell.unlock(passphrase);
+  }
+
+  async appActivity(): Promise<void> {
+    this.enter("appActivity", []);
+  }
+
+  async workspaceCreate(passphrase?: string): Promise<AppStatus> {
+    this.enter("workspaceCreate", [passphrase]);
+    return this.shell.create(passphrase);
+  }
+
+  async settingsGet(): Promise<SettingsView> {
+    this.enter("settingsGet", []);
+    return this.shell.settings();
+  }
+
+  async settingsSet(key: string, value: string): Promise<SettingEntry> {
+    this.enter("settingsSet", [key, value]);
+    return this.shell.set(key, value);
+  }
+
+  async workspaceChangePassphrase(old: string, next: string): Promise<void> {
+    this.enter("workspaceChangePassphrase", [old, next]);
+    this.shell.changePassphrase(old, next);
   }
 
   async workspaceInfo(): Promise<WorkspaceInfo> {
@@ -659,9 +767,24 @@ export class MemoryBackend implements Backend {
     return this.sync.listen(handler);
   }
 
+  async backupRun(out: string): Promise<BackupSummary> {
+    this.enter("backupRun", [out]);
+    return this.backup.run(out);
+  }
+
+  async backupRunDialog(folder: boolean): Promise<BackupSummary | null> {
+    this.enter("backupRunDialog", [folder]);
+    const chosen = this.backup.dialogAnswer;
+    return chosen === null ? null : this.backup.run(chosen);
+  }
+
+  async onBackupProgress(handler: (event: BackupProgress) => void): Promise<Unlisten> {
+    return this.backup.listen(handler);
+  }
+
   /** How many event subscriptions are active (components must end theirs). */
   get eventListenerCount(): number {
-    return this.browserListeners.size + this.stampListeners.size + this.sync.listenerCount;
+    return this.browserListeners.size + this.stampListeners.size + this.sync.listenerCount + this.backup.listenerCount;
   }
 
   /** Test control: the investigator visits `url` in the capture browser (a link, a typed address). */
@@ -951,6 +1074,124 @@ export class MemoryBackend implements Backend {
     this.enter("watchlistHits", [code, contact]);
     this.findCase(code);
     return this.sync.hits(code, contact ?? false);
+  }
+
+  async dashboardGet(): Promise<Dashboard> {
+    this.enter("dashboardGet", []);
+    return this.dashboard.get();
+  }
+
+  async watchList() {
+    this.enter("watchList", []);
+    return this.watch.list();
+  }
+
+  async watchAdd(target: string, label?: string, intervalSecs?: number) {
+    this.enter("watchAdd", [target, label, intervalSecs]);
+    return this.watch.add(target, label, intervalSecs);
+  }
+
+  async watchDetail(id: string) {
+    this.enter("watchDetail", [id]);
+    return this.watch.detail(id);
+  }
+
+  async watchDiff(id: string, from?: number, to?: number) {
+    this.enter("watchDiff", [id, from, to]);
+    return this.watch.diff(id, from, to);
+  }
+
+  async watchScreenshot(id: string, snapshot: number) {
+    this.enter("watchScreenshot", [id, snapshot]);
+    return this.watch.screenshot(id, snapshot);
+  }
+
+  async watchRemove(id: string) {
+    this.enter("watchRemove", [id]);
+    return this.watch.remove(id);
+  }
+
+  async watchSetActive(id: string, active: boolean) {
+    this.enter("watchSetActive", [id, active]);
+    return this.watch.setActive(id, active);
+  }
+
+  async watchRunNow(all: boolean, browser?: boolean) {
+    this.enter("watchRunNow", [all, browser]);
+    return this.watch.runNow();
+  }
+
+  async watchStatus() {
+    this.enter("watchStatus", []);
+    return this.watch.status();
+  }
+
+  async tipList(filter?: TipFilter): Promise<Tip[]> {
+    this.enter("tipList", [filter]);
+    return this.tips.list(filter);
+  }
+
+  async tipCreate(input: NewTip): Promise<TipDetail> {
+    this.enter("tipCreate", [input]);
+    return this.tips.create(input);
+  }
+
+  async tipGet(code: string): Promise<TipDetail> {
+    this.enter("tipGet", [code]);
+    return this.tips.get(code);
+  }
+
+  async tipRevealContact(code: string): Promise<TipDetail> {
+    this.enter("tipRevealContact", [code]);
+    return this.tips.reveal(code);
+  }
+
+  async tipTriage(code: string, note?: string): Promise<TipDetail> {
+    this.enter("tipTriage", [code, note]);
+    return this.tips.triage(code, note);
+  }
+
+  async tipAssign(code: string, assignee: string): Promise<TipDetail> {
+    this.enter("tipAssign", [code, assignee]);
+    return this.tips.assign(code, assignee);
+  }
+
+  async tipOpenCase(code: string, title?: string): Promise<TipDetail> {
+    this.enter("tipOpenCase", [code, title]);
+    return this.tips.openCase(code, title);
+  }
+
+  async tipClose(code: string, outcome: TipOutcome, note?: string): Promise<TipDetail> {
+    this.enter("tipClose", [code, outcome, note]);
+    return this.tips.close(code, outcome, note);
+  }
+
+  async tipImport(path: string, dryRun: boolean): Promise<TipImportReport> {
+    this.enter("tipImport", [path, dryRun]);
+    return this.tips.import(path, dryRun);
+  }
+
+  async caseOriginTip(code: string): Promise<TipOrigin | null> {
+    this.enter("caseOriginTip", [code]);
+    const c = this.findCase(code);
+    return this.tips.originOf(c.code, c.id);
+  }
+
+  async reportFigures(params: ReportParams): Promise<ReportFigures> {
+    this.enter("reportFigures", [params]);
+    return this.reports.figures(params);
+  }
+
+  async reportBuild(params: ReportParams, path?: string): Promise<ReportSummary> {
+    this.enter("reportBuild", [params, path]);
+    return this.reports.build(params, path);
+  }
+
+  async reportBuildDialog(params: ReportParams): Promise<ReportSummary | null> {
+    this.enter("reportBuildDialog", [params]);
+    this.reports.destination(params);
+    const chosen = this.saveDialogAnswer;
+    return chosen === null ? null : this.reports.build(params, chosen);
   }
 
   async workspaceVerify(): Promise<VerifyReport> {

@@ -4,7 +4,7 @@
 // `Backend.onEvidenceStamped`, so tests use the in-memory backend instead.
 
 import { listen } from "@tauri-apps/api/event";
-import type { CaptureBrowserEvent, EvidenceStamped, SyncProgress } from "./types";
+import type { BackupProgress, CaptureBrowserEvent, EvidenceStamped, SyncProgress } from "./types";
 
 export const CAPTURE_BROWSER_EVENT = "capture-browser";
 export const EVIDENCE_STAMPED_EVENT = "evidence-stamped";
@@ -27,4 +27,10 @@ export function onEvidenceStamped(handler: (event: EvidenceStamped) => void): Pr
 
 export function onSyncProgress(handler: (event: SyncProgress) => void): Promise<Unlisten> {
   return on(SYNC_PROGRESS_EVENT, handler);
+}
+
+export const BACKUP_PROGRESS_EVENT = "backup-progress";
+
+export function onBackupProgress(handler: (event: BackupProgress) => void): Promise<Unlisten> {
+  return on(BACKUP_PROGRESS_EVENT, handler);
 }

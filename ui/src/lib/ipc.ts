@@ -7,6 +7,9 @@ import { getCurrentWebview } from "@tauri-apps/api/webview";
 import { open } from "@tauri-apps/plugin-dialog";
 import { getContext, setContext } from "svelte";
 import { onCaptureBrowser, onEvidenceStamped, onSyncProgress, type Unlisten } from "./events";
+import { onBackupProgress } from "./events";
+import type { BackupProgress, BackupSummary } from "./types";
+import type { WatchDetail, WatchDiff, WatchItem, WatchRun, WatchRunStatus } from "./types";
 import type {
   Addendum,
   AppError,
@@ -21,6 +24,7 @@ import type {
   CaseReviewView,
   CaseSummary,
   CustodyEvent,
+  Dashboard,
   Entity,
   EntityOverview,
   EvidenceDetail,
@@ -43,6 +47,9 @@ import type {
   ProfileInput,
   ProvenItem,
   RegistrySetResult,
+  ReportFigures,
+  ReportParams,
+  ReportSummary,
   RegistrySettings,
   StampRun,
   StampStatus,
@@ -53,9 +60,27 @@ import type {
   WatchlistHit,
   WorkspaceInfo,
 } from "./types";
+import type { AppStatus, SettingEntry, SettingsView } from "./types";
+import type { NewTip, Tip, TipDetail, TipFilter, TipImportReport, TipOrigin, TipOutcome } from "./types";
 
 /** One method per command of docs/ipc-contract.md. Every rejection is a `BackendError`. */
 export interface Backend {
+  /** Which screen comes first: open, locked, needs_create or failed (`app_status`). */
+  appStatus(): Promise<AppStatus>;
+  /** Locks the app: the shell drops the workspace; every command is `app_locked` until unlocked (`app_lock`). */
+  appLock(): Promise<AppStatus>;
+  /** Unlocks with the workspace passphrase (or the profile's signing-key passphrase); `bad_passphrase`, `unlock_throttled` (`app_unlock`). */
+  appUnlock(passphrase: string): Promise<AppStatus>;
+  /** Tells the shell there was keyboard or mouse input (the idle lock's clock, `app_activity`). */
+  appActivity(): Promise<void>;
+  /** Creates the workspace from the start screen, encrypted when a passphrase is given (`workspace_create`). */
+  workspaceCreate(passphrase?: string): Promise<AppStatus>;
+  /** Every setting with its value (`settings_get`). */
+  settingsGet(): Promise<SettingsView>;
+  /** Sets one setting; an empty value restores its default; `invalid_setting` (`settings_set`). */
+  settingsSet(key: string, value: string): Promise<SettingEntry>;
+  /** Re-wraps an encrypted workspace's key under a new passphrase (`workspace_change_passphrase`). */
+  workspaceChangePassphrase(old: string, next: string): Promise<void>;
   workspaceInfo(): Promise<WorkspaceInfo>;
   profileSave(profile: ProfileInput): Promise<Profile>;
   caseList(filter?: CaseFilter): Promise<CaseSummary[]>;
@@ -149,12 +174,59 @@ export interface Backend {
   syncNow(caseCode?: string): Promise<SyncStatus>;
   /** The case's identifiers other agencies' sealed cases hold (`watchlist_hits`); `contact` asks the registry for the units. */
   watchlistHits(code: string, contact?: boolean): Promise<WatchlistHit[]>;
+  /** The supervisor's overview: cases by status and age, review queue, tips, watch, outbox (`dashboard_get`). */
+  dashboardGet(): Promise<Dashboard>;
+  /** Watched items, changed/flagged first (`watch_list`). */
+  watchList(): Promise<WatchItem[]>;
+  /** Watches a URL or identifier (`watch_add`); bad target or interval: `invalid_input`. */
+  watchAdd(target: string, label?: string, intervalSecs?: number): Promise<WatchItem>;
+  /** An item with checks, flags, classification; marks it seen (`watch_detail`). */
+  watchDetail(id: string): Promise<WatchDetail>;
+  /** Text diff between two good checks, default the last two (`watch_diff`). */
+  watchDiff(id: string, from?: number, to?: number): Promise<WatchDiff>;
+  /** A check's screenshot as a data: URL, or null (`watch_screenshot`). */
+  watchScreenshot(id: string, snapshot: number): Promise<string | null>;
+  watchRemove(id: string): Promise<WatchItem>;
+  watchSetActive(id: string, active: boolean): Promise<WatchItem>;
+  /** Checks due items now, every active one with `all` (`watch_run_now`). */
+  watchRunNow(all: boolean, browser?: boolean): Promise<WatchRun>;
+  watchStatus(): Promise<WatchRunStatus>;
+  /** Tips, newest received first (`tip_list`). */
+  tipList(filter?: TipFilter): Promise<Tip[]>;
+  /** Records a tip; contact masked in the answer (`tip_create`). */
+  tipCreate(input: NewTip): Promise<TipDetail>;
+  /** A tip with its duplicates and log, contact masked (`tip_get`); `tip_not_found`. */
+  tipGet(code: string): Promise<TipDetail>;
+  /** The tip with its contact in clear; the reveal is logged (`tip_reveal_contact`). */
+  tipRevealContact(code: string): Promise<TipDetail>;
+  tipTriage(code: string, note?: string): Promise<TipDetail>;
+  /** Supervisors only: `forbidden_role` (`tip_assign`). */
+  tipAssign(code: string, assignee: string): Promise<TipDetail>;
+  /** Opens a case from the tip; its attachments become evidence (`tip_open_case`). */
+  tipOpenCase(code: string, title?: string): Promise<TipDetail>;
+  tipClose(code: string, outcome: TipOutcome, note?: string): Promise<TipDetail>;
+  /** Checks (`dryRun`) or imports a CSV/XLSX file in one transaction (`tip_import`). */
+  tipImport(path: string, dryRun: boolean): Promise<TipImportReport>;
+  /** The tip a case was opened from, if any (`case_origin_tip`). */
+  caseOriginTip(code: string): Promise<TipOrigin | null>;
+  /** The figures of a period and scope for the preview (`report_figures`). */
+  reportFigures(params: ReportParams): Promise<ReportFigures>;
+  /** Writes the report to `path` (absolute `.pdf`/`.xlsx`) or to `<workspace>/reports/` (`report_build`). */
+  reportBuild(params: ReportParams, path?: string): Promise<ReportSummary>;
+  /** Asks where to save in the native dialog and writes the report there; `null` when cancelled (`report_build_dialog`). */
+  reportBuildDialog(params: ReportParams): Promise<ReportSummary | null>;
   /** Subscribes to the `capture-browser` event; resolves to an unsubscribe function. */
   onCaptureBrowser(handler: (event: CaptureBrowserEvent) => void): Promise<Unlisten>;
   /** Subscribes to the `evidence-stamped` event (a background timestamp was stored). */
   onEvidenceStamped(handler: (event: EvidenceStamped) => void): Promise<Unlisten>;
   /** Subscribes to the `sync-progress` event (a run started, a case moved, a run finished). */
   onSyncProgress(handler: (event: SyncProgress) => void): Promise<Unlisten>;
+  /** Backs the workspace up to an absolute `.tar` path or an existing folder (`backup_run`). */
+  backupRun(out: string): Promise<BackupSummary>;
+  /** Asks for a `.tar` file (or with `folder` a folder) in the native dialog, then backs up there; `null` when cancelled (`backup_run_dialog`). */
+  backupRunDialog(folder: boolean): Promise<BackupSummary | null>;
+  /** Subscribes to the `backup-progress` event (bytes copied of all to copy). */
+  onBackupProgress(handler: (event: BackupProgress) => void): Promise<Unlisten>;
 }
 
 /** Where the shell serves a capture's screenshot (an image, never app content). */
@@ -237,6 +309,14 @@ function defined(args: Record<string, unknown>): Record<string, unknown> {
 }
 
 export const tauriBackend: Backend = {
+  appStatus: () => call("app_status"),
+  appLock: () => call("app_lock"),
+  appUnlock: (passphrase) => call("app_unlock", { passphrase }),
+  appActivity: () => call("app_activity"),
+  workspaceCreate: (passphrase) => call("workspace_create", defined({ passphrase })),
+  settingsGet: () => call("settings_get"),
+  settingsSet: (key, value) => call("settings_set", { key, value }),
+  workspaceChangePassphrase: (old, next) => call("workspace_change_passphrase", { old, new: next }),
   workspaceInfo: () => call("workspace_info"),
   profileSave: (profile) => call("profile_save", { profile }),
   caseList: (filter = {}) =>
@@ -295,9 +375,35 @@ export const tauriBackend: Backend = {
   syncStatus: () => call("sync_status"),
   syncNow: (caseCode) => call("sync_now", defined({ caseCode })),
   watchlistHits: (code, contact) => call("watchlist_hits", defined({ code, contact })),
+  dashboardGet: () => call("dashboard_get"),
+  watchList: () => call("watch_list"),
+  watchAdd: (target, label, intervalSecs) => call("watch_add", defined({ target, label, intervalSecs })),
+  watchDetail: (id) => call("watch_detail", { id }),
+  watchDiff: (id, from, to) => call("watch_diff", defined({ id, from, to })),
+  watchScreenshot: (id, snapshot) => call("watch_screenshot", { id, snapshot }),
+  watchRemove: (id) => call("watch_remove", { id }),
+  watchSetActive: (id, active) => call("watch_set_active", { id, active }),
+  watchRunNow: (all, browser) => call("watch_run_now", defined({ all, browser })),
+  watchStatus: () => call("watch_status"),
+  tipList: (filter) => call("tip_list", defined({ ...filter })),
+  tipCreate: (input) => call("tip_create", { input }),
+  tipGet: (code) => call("tip_get", { code }),
+  tipRevealContact: (code) => call("tip_reveal_contact", { code }),
+  tipTriage: (code, note) => call("tip_triage", defined({ code, note })),
+  tipAssign: (code, assignee) => call("tip_assign", { code, assignee }),
+  tipOpenCase: (code, title) => call("tip_open_case", defined({ code, title })),
+  tipClose: (code, outcome, note) => call("tip_close", defined({ code, outcome, note })),
+  tipImport: (path, dryRun) => call("tip_import", { path: path.trim(), dryRun }),
+  caseOriginTip: (code) => call("case_origin_tip", { code }),
+  reportFigures: (params) => call("report_figures", { params }),
+  reportBuild: (params, path) => call("report_build", defined({ params, path: path?.trim() || undefined })),
+  reportBuildDialog: (params) => call("report_build_dialog", { params }),
   onCaptureBrowser,
   onEvidenceStamped,
   onSyncProgress,
+  backupRun: (out) => call("backup_run", { out: out.trim() }),
+  backupRunDialog: (folder) => call("backup_run_dialog", { folder }),
+  onBackupProgress,
 };
 
 async function pickOne(filters?: { name: string; extensions: string[] }[]): Promise<string | null> {

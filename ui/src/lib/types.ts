@@ -36,6 +36,36 @@ export interface ProfileInput {
   role: Role;
 }
 
+/** What the window shows first (`app_status`): the workspace, the lock or a start screen. */
+export type AppPhase = "open" | "locked" | "needs_create" | "failed";
+
+export interface AppStatus {
+  state: AppPhase;
+  path: string | null;
+  encrypted: boolean;
+  /** Unlocking asks for a passphrase (the workspace's, or the profile's signing-key one). */
+  passphrase_required: boolean;
+  error: AppError | null;
+  idle_lock_minutes: number;
+  language: "vi" | "en";
+  min_passphrase_chars: number;
+}
+
+/** One setting of the settings screen and `truyvet config` (`settings_get`, `settings_set`). */
+export interface SettingEntry {
+  key: string;
+  value: string | null;
+  scope: "workspace" | "app";
+  description: string;
+}
+
+export interface SettingsView {
+  entries: SettingEntry[];
+  workspace_path: string | null;
+  encrypted: boolean;
+  app_config_path: string | null;
+}
+
 export interface WorkspaceInfo {
   path: string;
   schema_version: number;
@@ -321,11 +351,49 @@ export const ERROR_CODES = [
   "registry_refused",
   "registry_receipt_invalid",
   "registry_log_inconsistent",
+  "tip_not_found",
+  "import_invalid",
+  "watch_not_found",
+  "invalid_setting",
+  "app_locked",
+  "workspace_locked",
+  "workspace_key_missing",
+  "workspace_key_too_new",
+  "unlock_throttled",
+  "backup_invalid",
+  "backup_disk_full",
+  "restore_target_not_empty",
   "browser_already_open",
   "browser_not_open",
   "chromium_missing",
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];
+
+// ── Backup (`backup_run`, `backup_run_dialog`, event `backup-progress`) ─────────────
+
+/** What a finished backup wrote (`truyvet_core::backup::BackupSummary`). */
+export interface BackupSummary {
+  /** `archive` (one .tar file) or `folder` (incremental snapshots). */
+  kind: "archive" | "folder";
+  path: string;
+  snapshot: string;
+  /** SHA-256 of the manifest: one value that commits to the whole snapshot. */
+  manifest_sha256: string;
+  created_at: string;
+  schema_version: number;
+  cases: number;
+  evidence: number;
+  blobs: number;
+  blobs_copied: number;
+  bytes: number;
+  bytes_written: number;
+}
+
+/** Payload of the `backup-progress` event: bytes copied of all to copy. */
+export interface BackupProgress {
+  done: number;
+  total: number;
+}
 
 // ── Entities, links, cross-case hits and the case graph ─────────────────────────────
 
@@ -741,4 +809,449 @@ export interface WatchlistHit {
   qualifier: string;
   seen_by: AgencySighting;
   unit: UnitContact | null;
+}
+
+/** Local cases with one status (`Dashboard.by_status`). */
+export interface StatusCount {
+  status: CaseStatus;
+  count: number;
+}
+
+/** Open cases by days since a date: < 7, 7–30, 30–90, > 90. */
+export interface AgeBuckets {
+  under_7: number;
+  from_7_to_30: number;
+  from_30_to_90: number;
+  over_90: number;
+}
+
+/** A submitted case waiting for a supervisor. */
+export interface QueuedCase {
+  code: string;
+  title: string;
+  created_by: string;
+  submitted_at: string;
+  waiting_secs: number;
+}
+
+/** A tip with status `new` (waiting for triage). */
+export interface WaitingTip {
+  id: string;
+  code: string;
+  channel: string;
+  summary: string;
+  received_at: string;
+  waiting_secs: number;
+}
+
+/** A case opened from a tip in the last 30 days. */
+export interface TipCase {
+  case_code: string;
+  case_title: string;
+  status: CaseStatus;
+  tip_id: string;
+  tip_code: string;
+  created_at: string;
+}
+
+/** A watched item on the dashboard (changed, or its last check failed). */
+export interface WatchEntry {
+  id: string;
+  label: string;
+  target: string;
+  platform: string;
+  last_checked_at: string | null;
+  last_changed_at: string | null;
+  last_error: string | null;
+  risk_score: number;
+}
+
+/** One reason of a watched item's risk score, with its points (`code`: cases, repeat_identifiers, categories, registry_hit, recent_changes). */
+export interface RiskReason {
+  code: string;
+  points: number;
+  count: number;
+  detail: string;
+}
+
+/** A watched URL or identifier (`watch_list`, `watch_add`). */
+export interface WatchItem {
+  id: string;
+  target: string;
+  kind: "url" | "identifier";
+  label: string;
+  platform: string;
+  interval_secs: number;
+  active: boolean;
+  created_at: string;
+  created_by: string;
+  last_checked_at: string | null;
+  last_changed_at: string | null;
+  changed_unseen: boolean;
+  last_error: string | null;
+  risk_score: number;
+  risk_reasons: RiskReason[];
+  failures: number;
+  next_check_at: string | null;
+  new_flags: number;
+}
+
+/** One check of a watched page, without its text. */
+export interface WatchSnapshot {
+  id: number;
+  item_id: string;
+  checked_at: string;
+  outcome: "ok" | "error";
+  http_status: number | null;
+  final_url: string | null;
+  title: string;
+  text_sha256: string | null;
+  screenshot_sha256: string | null;
+  warc_sha256: string | null;
+  changed: boolean;
+  error_code: string | null;
+  error_message: string | null;
+}
+
+/** Where a watched item turned up: a case here, or another agency's case in the registry. */
+export interface WatchFlag {
+  source: "case" | "registry";
+  reference: string;
+  label: string;
+  found_at: string;
+  seen: boolean;
+}
+
+export interface WatchCaseSeen {
+  case_id: string;
+  code: string;
+  title: string;
+  status: string;
+}
+
+export interface WatchClassification {
+  platform: string;
+  cases: WatchCaseSeen[];
+  product_groups: string[];
+  violation_categories: string[];
+  registry_agencies: string[];
+}
+
+export interface WatchDetail {
+  item: WatchItem;
+  snapshots: WatchSnapshot[];
+  flags: WatchFlag[];
+  classification: WatchClassification;
+}
+
+export interface WatchDiffLine {
+  tag: "same" | "added" | "removed";
+  text: string;
+}
+
+export interface WatchDiff {
+  item_id: string;
+  from: WatchSnapshot;
+  to: WatchSnapshot;
+  lines: WatchDiffLine[];
+  added: number;
+  removed: number;
+}
+
+export interface WatchChecked {
+  item_id: string;
+  url: string;
+  snapshot: WatchSnapshot;
+}
+
+export interface WatchRun {
+  checked: WatchChecked[];
+  skipped: number;
+  flags_raised: number;
+}
+
+export interface WatchRunSummary {
+  finished_at: string;
+  background: boolean;
+  checked: number;
+  changed: number;
+  errors: number;
+  flags_raised: number;
+  error: string | null;
+}
+
+export interface WatchRunStatus {
+  running: boolean;
+  last: WatchRunSummary | null;
+}
+
+/** Sync outbox rows by state. */
+export interface OutboxCounts {
+  queued: number;
+  uploading: number;
+  verified: number;
+  rejected: number;
+}
+
+/** The supervisor's overview (`dashboard_get`); lists hold at most 50 rows, `*_total` the full count. */
+export interface Dashboard {
+  generated_at: string;
+  open_cases: number;
+  by_status: StatusCount[];
+  age_since_created: AgeBuckets;
+  age_since_change: AgeBuckets;
+  review_queue: QueuedCase[];
+  review_queue_total: number;
+  tips_available: boolean;
+  tips_waiting: WaitingTip[];
+  tips_waiting_total: number;
+  recent_tip_cases: TipCase[];
+  recent_tip_cases_total: number;
+  watch_available: boolean;
+  watch_changed: WatchEntry[];
+  watch_changed_total: number;
+  watch_errors: WatchEntry[];
+  watch_errors_total: number;
+  outbox: OutboxCounts;
+}
+
+export type ReportFormat = "pdf" | "xlsx";
+export type ReportPreset = "6m" | "1y" | "2y" | "3y" | "custom";
+export const REPORT_PRESETS: readonly ReportPreset[] = ["6m", "1y", "2y", "3y", "custom"];
+
+/** What the report screen asks for (`report_figures`, `report_build`, `report_build_dialog`). */
+export interface ReportParams {
+  preset?: ReportPreset;
+  /** `YYYY-MM-DD`, with preset `custom`. */
+  from?: string;
+  to?: string;
+  agency?: string;
+  unit?: string;
+  province?: string;
+  format?: ReportFormat;
+}
+
+export interface ReportScope {
+  agency: string | null;
+  unit: string | null;
+  province: string | null;
+}
+
+export interface ReportCount {
+  key: string;
+  label: string;
+  count: number;
+}
+
+export interface ReportMonthRow {
+  month: string;
+  opened: number;
+  sealed: number;
+  referred: number;
+}
+
+export interface ReportTotals {
+  cases_opened: number;
+  cases_sealed: number;
+  cases_referred: number;
+  referrals: number;
+  tips_received: number;
+  repeat_identifiers: number;
+}
+
+export interface ReportTipFigures {
+  available: boolean;
+  received: number;
+  case_opened: number;
+  by_channel: ReportCount[];
+  by_status: ReportCount[];
+  by_outcome: ReportCount[];
+}
+
+export interface RepeatOffender {
+  kind: string;
+  value: string;
+  case_count: number;
+  case_codes: string[];
+}
+
+export interface RegistryFigures {
+  status: string;
+  note: string;
+}
+
+/** The figures of a period and scope (`report_figures`). */
+export interface ReportFigures {
+  from: string;
+  to: string;
+  scope: ReportScope;
+  empty: boolean;
+  totals: ReportTotals;
+  per_month: ReportMonthRow[];
+  by_category: ReportCount[];
+  by_platform: ReportCount[];
+  by_product_group: ReportCount[];
+  referrals_by_agency: ReportCount[];
+  tips: ReportTipFigures;
+  repeat_offenders: RepeatOffender[];
+  registry: RegistryFigures;
+  figures_sha256: string;
+}
+
+/** What `report_build` wrote. */
+export interface ReportSummary {
+  path: string;
+  format: ReportFormat;
+  sha256: string;
+  size: number;
+  from: string;
+  to: string;
+  scope: ReportScope;
+  empty: boolean;
+  figures_sha256: string;
+  generated_at: string;
+}
+
+// ── Tips and complaints (`tip_*`, `case_origin_tip`) ───────────────────────────────
+
+export const TIP_CHANNELS = ["hotline", "letter", "email", "web_form", "referral", "other"] as const;
+export type TipChannel = (typeof TIP_CHANNELS)[number];
+export const TIP_STATUSES = ["new", "triaged", "assigned", "case_opened", "closed"] as const;
+export type TipStatus = (typeof TIP_STATUSES)[number];
+export const TIP_OUTCOMES = ["case_opened", "no_violation", "duplicate", "forwarded", "insufficient_info"] as const;
+export type TipOutcome = (typeof TIP_OUTCOMES)[number];
+
+/** The reporter's contact; masked ("09******12") unless revealed. */
+export interface TipContact {
+  name: string;
+  phone: string;
+  email: string;
+  address: string;
+  organization: string;
+}
+
+export interface NewTip {
+  received_at?: string | null;
+  channel: TipChannel | null;
+  summary: string;
+  allegation: string;
+  violation_categories: ViolationCategory[];
+  product_group: string;
+  contact: TipContact;
+  links: string[];
+  identifiers: string[];
+  attachments: string[];
+}
+
+export interface Tip {
+  id: string;
+  code: string;
+  received_at: string;
+  channel: TipChannel;
+  summary: string;
+  allegation: string;
+  violation_categories: ViolationCategory[];
+  product_group: string;
+  status: TipStatus;
+  assignee: string | null;
+  case_id: string | null;
+  case_code: string | null;
+  outcome: TipOutcome | null;
+  closed_at: string | null;
+  agency: string;
+  unit: string;
+  province: string;
+  created_at: string;
+  created_by: string;
+  updated_at: string;
+}
+
+export interface TipAttachment {
+  id: string;
+  sha256: string;
+  size: number;
+  name: string;
+  media_type: string;
+  added_at: string;
+  added_by: string;
+}
+
+export interface TipIdentifier {
+  id_kind: string;
+  value: string;
+  /** `allegation` (the reported seller) or `reporter`. */
+  source: string;
+}
+
+export interface TipEvent {
+  seq: number;
+  actor: string;
+  at: string;
+  kind: string;
+  payload: unknown;
+  hash: string;
+}
+
+export interface MatchReason {
+  /** Identifier family (`phone`, `bank`, `email`, `domain`, …) or `url`. */
+  kind: string;
+  value: string;
+  source: string;
+}
+
+export interface DuplicateMatch {
+  target: "tip" | "case";
+  code: string;
+  title: string;
+  status: string;
+  reasons: MatchReason[];
+}
+
+export interface TipDetail {
+  tip: Tip;
+  contact: TipContact;
+  contact_revealed: boolean;
+  links: string[];
+  identifiers: TipIdentifier[];
+  attachments: TipAttachment[];
+  events: TipEvent[];
+  duplicates: DuplicateMatch[];
+}
+
+export interface TipFilter {
+  status?: TipStatus;
+  query?: string;
+  limit?: number;
+}
+
+export interface TipOrigin {
+  tip_id: string;
+  tip_code: string;
+  received_at: string;
+  channel: TipChannel;
+}
+
+export interface ImportRowResult {
+  row: number;
+  status: "ok" | "error" | "duplicate_in_file" | "duplicate_existing";
+  code?: string;
+  message?: string;
+  tip_code?: string;
+  duplicate_of?: string;
+  summary: string;
+}
+
+export interface TipImportReport {
+  format: string;
+  dry_run: boolean;
+  committed: boolean;
+  total: number;
+  accepted: number;
+  rejected: number;
+  columns: string[];
+  ignored_columns: string[];
+  rows: ImportRowResult[];
+  ok_rows_omitted: number;
+  first_code: string | null;
+  last_code: string | null;
 }

@@ -31,6 +31,12 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("migrations/0007_imported_cases.sql"),
     ),
     ("0008_sync", include_str!("migrations/0008_sync.sql")),
+    (
+        "0009_case_referrals",
+        include_str!("migrations/0009_case_referrals.sql"),
+    ),
+    ("0010_tips", include_str!("migrations/0010_tips.sql")),
+    ("0011_watch", include_str!("migrations/0011_watch.sql")),
 ];
 
 pub const LATEST: u32 = MIGRATIONS.len() as u32;

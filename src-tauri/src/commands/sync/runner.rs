@@ -22,7 +22,7 @@ use truyvet_sync::{Backoff, SyncOptions, SyncReport};
 use super::SyncCase;
 use crate::commands::AppError;
 use crate::events::{Notifier, SyncProgress, SyncProgressKind};
-use crate::state::lock;
+use crate::state::{WorkspaceSlot, lock};
 
 /// How the app paces its syncs.
 #[derive(Debug, Clone)]
@@ -154,7 +154,9 @@ impl SyncRunner {
     }
 
     /// Runs the background loop on a thread of its own until [`SyncRunner::stop`].
-    pub fn spawn_loop(&self, ws: Arc<Mutex<Workspace>>, notifier: Notifier) {
+    /// The workspace is asked for at each tick: none (the app is locked) pauses the loop.
+    pub fn spawn_loop(&self, ws: impl Into<WorkspaceSlot>, notifier: Notifier) {
+        let slot: WorkspaceSlot = ws.into();
         let runner = self.clone();
         std::thread::spawn(move || {
             let pacing = &runner.0.pacing;
@@ -166,7 +168,9 @@ impl SyncRunner {
             while !runner.0.stop.load(Ordering::SeqCst) {
                 if last_look.elapsed() >= pacing.tick {
                     last_look = Instant::now();
-                    if !runner.running() {
+                    if !runner.running()
+                        && let Some(ws) = slot.current()
+                    {
                         let pull_allowed =
                             last_run.is_none_or(|t| t.elapsed() >= pacing.watchlist_every);
                         let plan = lock(&ws).and_then(|guard| {
