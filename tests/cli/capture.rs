@@ -214,9 +214,9 @@ fn the_allow_list_setting_lets_an_internal_host_through() {
     assert_eq!(hits.load(std::sync::atomic::Ordering::SeqCst), 1);
 
     ws.run(&["config", "set", "capture.alow", "x"])
-        .fails_with(3, "invalid_input");
+        .fails_with(3, "invalid_setting");
     ws.run(&["config", "set", "tsa.url", "ftp://tsa"])
-        .fails_with(3, "invalid_input");
+        .fails_with(3, "invalid_setting");
     ws.run(&["config", "set", "capture.allow", ""]).ok();
     ws.run(&["capture", &url, "--case", &code])
         .fails_with(6, "capture_failed");

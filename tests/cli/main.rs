@@ -22,6 +22,7 @@ mod import;
 mod location;
 mod notes_and_log;
 mod periodic;
+mod periodic_registry;
 mod profile;
 mod seal_bundle;
 mod search;

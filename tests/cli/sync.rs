@@ -18,7 +18,7 @@ use truyvet_tests::{Rng, Run, TestWorkspace, run_command};
 use crate::workflow::{INV, SUP, run_as};
 
 /// `truyvet-registry`, built beside `truyvet` by `cargo build --workspace`.
-fn registry_bin() -> PathBuf {
+pub(crate) fn registry_bin() -> PathBuf {
     let bin = truyvet_tests::truyvet_bin().with_file_name("truyvet-registry");
     assert!(
         bin.is_file(),
@@ -29,13 +29,13 @@ fn registry_bin() -> PathBuf {
 }
 
 /// A registry's data folder (and PostgreSQL database, for the PostgreSQL runs).
-struct Data {
+pub(crate) struct Data {
     dir: TempDir,
     db: Option<truyvet_tests::pg::Database>,
 }
 
 impl Data {
-    fn new(postgres: bool) -> Data {
+    pub(crate) fn new(postgres: bool) -> Data {
         Data {
             dir: tempfile::tempdir().unwrap(),
             db: postgres.then(|| {
@@ -61,7 +61,7 @@ impl Data {
         cmd
     }
 
-    fn admin(&self, args: &[&str]) -> Value {
+    pub(crate) fn admin(&self, args: &[&str]) -> Value {
         run_command(self.command().args(args)).ok().json()
     }
 
@@ -84,7 +84,7 @@ impl Data {
     }
 
     /// Two agencies with a unit each; returns (QLTT token, CA token).
-    fn setup(&self) -> (String, String) {
+    pub(crate) fn setup(&self) -> (String, String) {
         self.admin(&["agency", "add", "QLTT", "--name", "Quản lý thị trường"]);
         self.admin(&["agency", "add", "CA", "--name", "Công an"]);
         self.admin(&[
@@ -112,7 +112,7 @@ impl Data {
         (self.token("QLTT", "DOI1"), self.token("CA", "PC03"))
     }
 
-    fn key(&self) -> String {
+    pub(crate) fn key(&self) -> String {
         self.admin(&["key"])["public_key"]
             .as_str()
             .unwrap()
@@ -120,7 +120,7 @@ impl Data {
     }
 
     /// Serves on `port` (0: any free one).
-    fn start(&self, port: u16) -> Server {
+    pub(crate) fn start(&self, port: u16) -> Server {
         let mut child = Command::new(registry_bin())
             .env_remove("TRUYVET_REGISTRY_DATA")
             .arg("--data")
@@ -159,9 +159,9 @@ impl Data {
 }
 
 /// A running registry, killed with SIGKILL when dropped.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    url: String,
+    pub(crate) url: String,
     port: u16,
 }
 
@@ -173,7 +173,7 @@ impl Drop for Server {
 }
 
 /// An investigator and a supervisor of `agency`, both with keys.
-fn signers(ws: &TestWorkspace, agency: &str, province: &str) {
+pub(crate) fn signers(ws: &TestWorkspace, agency: &str, province: &str) {
     let profile = |pass, args: &[&str]| run_as(ws, Some(pass), args).ok();
     profile(
         INV,
@@ -244,14 +244,14 @@ fn sealed_case(ws: &TestWorkspace, identifiers: &[(&str, &str)], size: Option<us
     code
 }
 
-fn set_registry(ws: &TestWorkspace, url: &str, token: &str, key: &str) -> Value {
+pub(crate) fn set_registry(ws: &TestWorkspace, url: &str, token: &str, key: &str) -> Value {
     ws.run(&["registry", "set", url, "--token", token, "--key", key])
         .ok()
         .json()
 }
 
 /// `truyvet sync` with quick retries, for tests.
-fn sync(ws: &TestWorkspace, extra: &[&str]) -> Run {
+pub(crate) fn sync(ws: &TestWorkspace, extra: &[&str]) -> Run {
     sync_with(ws, "4", "5", extra)
 }
 

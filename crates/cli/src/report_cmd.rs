@@ -2,11 +2,14 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::{Args, Subcommand};
 use serde::Serialize;
 use truyvet_core::{Error, Result, Workspace};
-use truyvet_periodic::{Figures, Format, Preset, ReportRequest, ReportSummary, Scope};
+use truyvet_periodic::{
+    Figures, Format, Preset, RegistryFigures, ReportRequest, ReportSummary, Scope,
+};
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCmd {
@@ -41,7 +44,13 @@ pub struct BuildArgs {
     /// The file to write.
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
+    /// Do not ask the central registry for its cross-agency figures.
+    #[arg(long)]
+    pub offline: bool,
 }
+
+/// How long the report waits for the registry's figures (one attempt).
+const REGISTRY_TIMEOUT: Duration = Duration::from_secs(20);
 
 #[derive(Serialize)]
 struct Output<'a> {
@@ -52,9 +61,18 @@ struct Output<'a> {
 pub fn run(ws: &Workspace, cmd: ReportCmd, json: bool) -> Result<ExitCode> {
     let ReportCmd::Build(args) = cmd;
     let req = request(&args)?;
-    let (summary, figures) = truyvet_periodic::build_with_figures(
+    let registry = registry_figures(ws, &req, args.offline)?;
+    if registry.status == "unreachable" {
+        eprintln!(
+            "Lưu ý: không lấy được số liệu liên ngành từ hệ thống trung tâm \
+             (registry unreachable); báo cáo vẫn được lập không có phần này. {}",
+            registry.note
+        );
+    }
+    let (summary, figures) = truyvet_periodic::build_with_registry(
         ws,
         &req,
+        registry,
         &args.out,
         truyvet_periodic::generation_time(),
     )?;
@@ -66,6 +84,19 @@ pub fn run(ws: &Workspace, cmd: ReportCmd, json: bool) -> Result<ExitCode> {
         },
         || human(&summary, &figures),
     )
+}
+
+/// The registry's figures for the period: fetched when a registry is configured and
+/// `offline` is not asked; a failed fetch is `unreachable`, never an error.
+fn registry_figures(ws: &Workspace, req: &ReportRequest, offline: bool) -> Result<RegistryFigures> {
+    if offline {
+        return Ok(RegistryFigures::offline());
+    }
+    let Some(config) = ws.registry_config()? else {
+        return Ok(RegistryFigures::offline());
+    };
+    let fetched = truyvet_sync::fetch_stats(ws, req.from, req.to, REGISTRY_TIMEOUT);
+    Ok(RegistryFigures::from_fetch(&config.url, fetched))
 }
 
 fn request(args: &BuildArgs) -> Result<ReportRequest> {
@@ -129,5 +160,14 @@ fn human(s: &ReportSummary, f: &Figures) -> String {
         t.tips_received,
         t.repeat_identifiers,
     ));
+    let reg = &f.registry;
+    match reg.total_cases {
+        Some(total) => out.push_str(&format!(
+            "\nsố liệu liên ngành ({}): {} vụ việc đã niêm phong",
+            reg.host.as_deref().unwrap_or(""),
+            total
+        )),
+        None => out.push_str(&format!("\nsố liệu liên ngành: {}", reg.status)),
+    }
     out
 }

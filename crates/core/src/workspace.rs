@@ -366,8 +366,9 @@ fn not_found(root: &Path) -> Error {
 /// An encrypted database with no key file beside it: said plainly, never "corrupt", and
 /// nothing is written (SQLite never opens the file).
 fn refuse_keyless_encrypted_db(root: &Path) -> Result<()> {
-    if crypto::database_looks_encrypted(&root.join(DB_FILE))
-        && crypto::blobs_look_encrypted(&root.join(BLOB_DIR))
+    let db = root.join(DB_FILE);
+    if crypto::database_looks_encrypted(&db)
+        && crypto::keyless_workspace_was_encrypted(&db, &root.join(BLOB_DIR))
     {
         return Err(Error::new(
             ErrorCode::WorkspaceKeyMissing,

@@ -14,9 +14,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use rusqlite::{Connection, OptionalExtension, params_from_iter, types::Value};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 use truyvet_core::identifiers::IdKind;
 use truyvet_core::model::ViolationCategory;
 use truyvet_core::{Result, Workspace};
+use truyvet_wire::api::Stats;
 
 use crate::period::{self, VN_SQL_SHIFT};
 use crate::{ReportRequest, Scope};
@@ -108,9 +110,135 @@ pub struct RepeatOffender {
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RegistryFigures {
-    /// `offline`: the central registry's cross-agency figures are not part of this report.
+    /// `online`: the central registry's figures were fetched for this period;
+    /// `offline`: no registry configured, or the report was built without asking it;
+    /// `unreachable`: asking it failed (`note` says why); the report is still built.
     pub status: String,
     pub note: String,
+    /// When the figures were fetched (Vietnam time, as printed); `online` only.
+    pub fetched_at: Option<String>,
+    /// The registry's host (no path, no token).
+    pub host: Option<String>,
+    /// Sealed cases across agencies in the period; `online` only.
+    pub total_cases: Option<u64>,
+    /// By violation category, platform, province and month (`YYYY-MM`), as the registry
+    /// answered (a case with several categories or platforms counts in each); empty
+    /// unless `online`.
+    pub by_category: Vec<Count>,
+    pub by_platform: Vec<Count>,
+    pub by_province: Vec<Count>,
+    pub by_month: Vec<Count>,
+}
+
+impl RegistryFigures {
+    /// Not asked: no registry configured, or built offline on purpose.
+    pub fn offline() -> RegistryFigures {
+        RegistryFigures {
+            status: "offline".into(),
+            note: "Báo cáo chỉ dùng dữ liệu của máy này; số liệu liên ngành từ hệ thống \
+                   trung tâm không được đưa vào (ngoại tuyến)."
+                .into(),
+            fetched_at: None,
+            host: None,
+            total_cases: None,
+            by_category: Vec::new(),
+            by_platform: Vec::new(),
+            by_province: Vec::new(),
+            by_month: Vec::new(),
+        }
+    }
+
+    /// Fetched from the registry at `host` at `fetched_at`.
+    pub fn online(host: &str, fetched_at: OffsetDateTime, stats: Stats) -> RegistryFigures {
+        let fetched_at = period::format_vn(fetched_at);
+        RegistryFigures {
+            status: "online".into(),
+            note: format!(
+                "Số vụ việc đã niêm phong của mọi cơ quan trên hệ thống trung tâm {host}, \
+                 lấy lúc {fetched_at}."
+            ),
+            fetched_at: Some(fetched_at),
+            host: Some(host.to_string()),
+            total_cases: Some(stats.total_cases),
+            by_category: wire_counts(&stats.by_category, |k| category_label(k).to_string()),
+            by_platform: wire_counts(&stats.by_platform, platform_label),
+            by_province: wire_counts(&stats.by_province, |k| {
+                if k.is_empty() {
+                    "Không rõ".into()
+                } else {
+                    k.to_string()
+                }
+            }),
+            by_month: wire_counts(&stats.by_month, str::to_string),
+        }
+    }
+
+    /// The outcome of asking the registry at `url` just now: `online` with its figures,
+    /// or `unreachable` with the error's message.
+    pub fn from_fetch<E: std::fmt::Display>(
+        url: &str,
+        fetched: std::result::Result<Stats, E>,
+    ) -> RegistryFigures {
+        let host = registry_host(url);
+        match fetched {
+            Ok(stats) => RegistryFigures::online(&host, OffsetDateTime::now_utc(), stats),
+            Err(e) => RegistryFigures::unreachable(Some(&host), &e.to_string()),
+        }
+    }
+
+    /// Asking the registry at `host` failed with `message`.
+    pub fn unreachable(host: Option<&str>, message: &str) -> RegistryFigures {
+        let at = host.map(|h| format!(" {h}")).unwrap_or_default();
+        RegistryFigures {
+            status: "unreachable".into(),
+            note: format!("Không lấy được số liệu liên ngành từ hệ thống trung tâm{at}: {message}"),
+            fetched_at: None,
+            host: host.map(str::to_string),
+            total_cases: None,
+            by_category: Vec::new(),
+            by_platform: Vec::new(),
+            by_province: Vec::new(),
+            by_month: Vec::new(),
+        }
+    }
+}
+
+fn wire_counts(rows: &[truyvet_wire::api::Count], label: impl Fn(&str) -> String) -> Vec<Count> {
+    rows.iter()
+        .map(|r| Count {
+            key: r.key.clone(),
+            label: label(&r.key),
+            count: r.cases,
+        })
+        .collect()
+}
+
+/// The host (and port) of a registry URL, never its path or anything secret.
+pub fn registry_host(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+    authority.rsplit('@').next().unwrap_or("").to_string()
+}
+
+/// Puts the registry's figures in and recomputes [`Figures::figures_sha256`] (with the
+/// fetch time left out, so the same data still gives the same hash).
+pub(crate) fn with_registry(mut figures: Figures, registry: RegistryFigures) -> Result<Figures> {
+    figures.registry = registry;
+    seal(&mut figures)?;
+    Ok(figures)
+}
+
+fn seal(figures: &mut Figures) -> Result<()> {
+    figures.figures_sha256 = String::new();
+    let fetched = figures.registry.fetched_at.take();
+    let note = figures.registry.note.clone();
+    if fetched.is_some() {
+        figures.registry.note = String::new();
+    }
+    figures.figures_sha256 = hex::encode(Sha256::digest(serde_json::to_vec(&*figures)?));
+    figures.registry.fetched_at = fetched;
+    figures.registry.note = note;
+    Ok(())
 }
 
 /// The scope and import filter as SQL over `cases AS c`, with its parameters.
@@ -243,15 +371,10 @@ pub(crate) fn compute(ws: &Workspace, req: &ReportRequest) -> Result<Figures> {
         referrals_by_agency,
         tips,
         repeat_offenders,
-        registry: RegistryFigures {
-            status: "offline".into(),
-            note: "Báo cáo chỉ dùng dữ liệu của máy này; số liệu liên ngành từ hệ thống \
-                   trung tâm không được đưa vào (ngoại tuyến)."
-                .into(),
-        },
+        registry: RegistryFigures::offline(),
         figures_sha256: String::new(),
     };
-    figures.figures_sha256 = hex::encode(Sha256::digest(serde_json::to_vec(&figures)?));
+    seal(&mut figures)?;
     Ok(figures)
 }
 

@@ -20,8 +20,11 @@ use sha2::{Digest, Sha256};
 use time::{Date, OffsetDateTime};
 use truyvet_core::{Error, Result, Workspace};
 
-pub use figures::{Count, Figures, MonthRow, RegistryFigures, RepeatOffender, TipFigures, Totals};
+pub use figures::{
+    Count, Figures, MonthRow, RegistryFigures, RepeatOffender, TipFigures, Totals, registry_host,
+};
 pub use period::{MAX_PERIOD_DAYS, parse_date};
+pub use truyvet_wire::api::Stats;
 
 /// What to report on and how to write it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -162,6 +165,16 @@ pub fn build_at(
     Ok(build_with_figures(ws, req, out, generated_at)?.0)
 }
 
+/// [`figures`] with the central registry's cross-agency figures (fetched by the caller,
+/// or the reason they are missing) in place of "offline".
+pub fn figures_with_registry(
+    ws: &Workspace,
+    req: &ReportRequest,
+    registry: RegistryFigures,
+) -> Result<Figures> {
+    figures::with_registry(figures(ws, req)?, registry)
+}
+
 /// [`build_at`] that also hands back the figures it wrote (the CLI's `--json`).
 pub fn build_with_figures(
     ws: &Workspace,
@@ -169,7 +182,19 @@ pub fn build_with_figures(
     out: &Path,
     generated_at: OffsetDateTime,
 ) -> Result<(ReportSummary, Figures)> {
-    let figures = figures(ws, req)?;
+    build_with_registry(ws, req, RegistryFigures::offline(), out, generated_at)
+}
+
+/// [`build_with_figures`] with the central registry's figures (see
+/// [`figures_with_registry`]).
+pub fn build_with_registry(
+    ws: &Workspace,
+    req: &ReportRequest,
+    registry: RegistryFigures,
+    out: &Path,
+    generated_at: OffsetDateTime,
+) -> Result<(ReportSummary, Figures)> {
+    let figures = figures_with_registry(ws, req, registry)?;
     let generated = period::format_vn(generated_at);
     let bytes = match req.format {
         Format::Pdf => pdf::render(&figures, &generated)?,

@@ -20,6 +20,7 @@ pub(crate) const SHEET_PRODUCTS: &str = "Nhóm hàng";
 pub(crate) const SHEET_REFERRALS: &str = "Chuyển giao";
 pub(crate) const SHEET_TIPS: &str = "Tin báo";
 pub(crate) const SHEET_REPEATS: &str = "Tái phạm";
+pub(crate) const SHEET_REGISTRY: &str = "Liên ngành";
 
 fn xerr(e: XlsxError) -> Error {
     Error::internal(format!("periodic report (xlsx): {e}"))
@@ -248,5 +249,77 @@ fn build(
     ws.set_column_width(1, 32)?;
     ws.set_column_width(3, 60)?;
 
+    registry_sheet(&mut wb, &bold, f)?;
+
     wb.save_to_buffer()
+}
+
+/// The central registry's cross-agency figures: status rows, then one row per count
+/// (group, label, number of cases, key), with a bar chart of the months when fetched.
+fn registry_sheet(
+    wb: &mut Workbook,
+    bold: &Format,
+    f: &Figures,
+) -> std::result::Result<(), XlsxError> {
+    let reg = &f.registry;
+    let ws = wb.add_worksheet();
+    ws.set_name(SHEET_REGISTRY)?;
+    header(ws, bold, &["Phân loại", "Nội dung", "Số vụ việc", "Mã"])?;
+    let mut r = 1u32;
+    for (label, value) in [
+        ("Trạng thái", Some(reg.status.as_str())),
+        ("Ghi chú", Some(reg.note.as_str())),
+        ("Hệ thống trung tâm", reg.host.as_deref()),
+        ("Lấy lúc", reg.fetched_at.as_deref()),
+    ] {
+        ws.write_string(r, 0, label)?;
+        ws.write_string(r, 1, value.unwrap_or(""))?;
+        r += 1;
+    }
+    let Some(total) = reg.total_cases else {
+        ws.set_column_width(0, 20)?;
+        ws.set_column_width(1, 70)?;
+        return Ok(());
+    };
+    ws.write_string(r, 0, "Tổng")?;
+    ws.write_string(r, 1, "Vụ việc đã niêm phong (mọi cơ quan)")?;
+    ws.write_number(r, 2, total as f64)?;
+    r += 1;
+    let mut months = None;
+    for (group, rows) in [
+        ("Loại vi phạm", &reg.by_category),
+        ("Nền tảng", &reg.by_platform),
+        ("Tỉnh/thành", &reg.by_province),
+        ("Tháng", &reg.by_month),
+    ] {
+        let first = r;
+        for c in rows {
+            ws.write_string(r, 0, group)?;
+            ws.write_string(r, 1, &c.label)?;
+            ws.write_number(r, 2, c.count as f64)?;
+            ws.write_string(r, 3, &c.key)?;
+            r += 1;
+        }
+        if group == "Tháng" && r > first {
+            months = Some((first, r - 1));
+        }
+    }
+    if let Some((first, last)) = months {
+        let mut chart = Chart::new(ChartType::Column);
+        chart
+            .title()
+            .set_name("Vụ việc niêm phong theo tháng (liên ngành)");
+        chart
+            .add_series()
+            .set_name("Số vụ việc")
+            .set_categories((SHEET_REGISTRY, first, 1, last, 1))
+            .set_values((SHEET_REGISTRY, first, 2, last, 2));
+        chart.legend().set_hidden();
+        ws.insert_chart(1, 5, &chart)?;
+    }
+    ws.set_column_width(0, 20)?;
+    ws.set_column_width(1, 48)?;
+    ws.set_column_width(2, 12)?;
+    ws.set_column_width(3, 24)?;
+    Ok(())
 }

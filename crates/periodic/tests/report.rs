@@ -233,7 +233,8 @@ fn xlsx_holds_exactly_the_figures_with_charts() {
             "Nhóm hàng",
             "Chuyển giao",
             "Tin báo",
-            "Tái phạm"
+            "Tái phạm",
+            "Liên ngành"
         ]
     );
     let summary_rows: BTreeMap<String, String> = sheet(&out, "Tổng hợp")
@@ -495,4 +496,66 @@ fn presets_cover_whole_months_back_from_today() {
         Preset::ThreeYears.range(today),
         (date!(2023 - 12 - 01), today)
     );
+}
+
+#[test]
+fn registry_figures_go_into_both_formats_and_the_fetch_time_stays_out_of_the_hash() {
+    use truyvet_periodic::{RegistryFigures, Stats};
+    let dir = tempfile::tempdir().unwrap();
+    let mut ws = common::workspace(&dir);
+    let fx = common::build(&mut ws);
+    let req = request(&fx, Scope::default(), Format::Xlsx);
+    let count = |key: &str, cases| truyvet_wire::api::Count {
+        key: key.into(),
+        cases,
+    };
+    let stats = Stats {
+        from: req.from.to_string(),
+        to: req.to.to_string(),
+        total_cases: 7,
+        by_category: vec![count("counterfeit_goods", 5), count("smuggled_goods", 2)],
+        by_platform: vec![count("shopee", 4)],
+        by_province: vec![count("HN", 6), count("DN", 1)],
+        by_month: vec![count("2026-10", 3), count("2026-11", 4)],
+    };
+    let at = datetime!(2026-11-28 02:30:00 UTC);
+    let online = |t| RegistryFigures::online("registry.example:8443", t, stats.clone());
+    let a = truyvet_periodic::figures_with_registry(&ws, &req, online(at)).unwrap();
+    let b = truyvet_periodic::figures_with_registry(
+        &ws,
+        &req,
+        online(datetime!(2026-11-28 05:00:00 UTC)),
+    )
+    .unwrap();
+    let offline = truyvet_periodic::figures(&ws, &req).unwrap();
+    assert_eq!(a.figures_sha256, b.figures_sha256);
+    assert_ne!(a.figures_sha256, offline.figures_sha256);
+    assert_eq!(a.registry.total_cases, Some(7));
+    assert_eq!(a.registry.by_category[0].label, "Hàng giả");
+
+    let out = dir.path().join("lien-nganh.xlsx");
+    truyvet_periodic::build_with_registry(&ws, &req, online(at), &out, at).unwrap();
+    let rows = sheet(&out, "Liên ngành");
+    let find = |group: &str, key: &str| {
+        rows.iter()
+            .find(|r| r[0] == group && r.get(3).map(String::as_str).unwrap_or("") == key)
+            .unwrap_or_else(|| panic!("{group} {key} in {rows:?}"))[2]
+            .clone()
+    };
+    assert_eq!(find("Trạng thái", ""), "");
+    assert_eq!(find("Tổng", ""), "7");
+    assert_eq!(find("Loại vi phạm", "counterfeit_goods"), "5");
+    assert_eq!(find("Nền tảng", "shopee"), "4");
+    assert_eq!(find("Tỉnh/thành", "DN"), "1");
+    assert_eq!(find("Tháng", "2026-11"), "4");
+
+    let unreachable = RegistryFigures::unreachable(Some("registry.example"), "connection refused");
+    let out = dir.path().join("khong-ket-noi.xlsx");
+    truyvet_periodic::build_with_registry(&ws, &req, unreachable, &out, at).unwrap();
+    let rows = sheet(&out, "Liên ngành");
+    assert!(
+        rows.iter()
+            .any(|r| r[0] == "Trạng thái" && r[1] == "unreachable")
+    );
+    assert!(!rows.iter().any(|r| r[0] == "Tổng"), "{rows:?}");
 }

@@ -8,7 +8,7 @@ use ed25519_dalek::VerifyingKey;
 use serde::de::DeserializeOwned;
 use truyvet_core::{Error, ErrorCode, Result};
 use truyvet_wire::api::{
-    ConsistencyProof, CreateUpload, ErrorBody, LookupResponse, Problem, Receipt,
+    ConsistencyProof, CreateUpload, ErrorBody, LookupResponse, Problem, Receipt, Stats,
     UPLOAD_OFFSET_HEADER, UploadStatus, WatchlistPage,
 };
 use truyvet_wire::tree_head::TreeHead;
@@ -251,6 +251,16 @@ impl RegistryClient {
 
     pub async fn lookup(&self, value: &str) -> Result<LookupResponse, HttpError> {
         let path = format!("/v1/lookup?value={}", encode_query(value));
+        Ok(self.call(reqwest::Method::GET, &path, None).await?.0)
+    }
+
+    /// Cases sealed across agencies in `from..=to` (`YYYY-MM-DD`); supervisors and admins.
+    pub async fn stats(&self, from: &str, to: &str) -> Result<Stats, HttpError> {
+        let path = format!(
+            "/v1/stats?from={}&to={}",
+            encode_query(from),
+            encode_query(to)
+        );
         Ok(self.call(reqwest::Method::GET, &path, None).await?.0)
     }
 

@@ -21,7 +21,7 @@ use truyvet_core::{Error, ErrorCode, Result, Workspace};
 
 pub use backoff::Backoff;
 pub use http::RegistryClient;
-pub use truyvet_wire::api::{LookupResponse, Receipt};
+pub use truyvet_wire::api::{LookupResponse, Receipt, Stats};
 pub use truyvet_wire::tree_head::{TreeHead, fingerprint};
 
 /// How hard one `sync` tries.
@@ -147,6 +147,25 @@ pub fn lookup(ws: &Workspace, value: &str, timeout: Duration) -> Result<LookupRe
     let client = client(ws, timeout)?;
     rt.block_on(client.lookup(value))
         .map_err(http::HttpError::into_core)
+}
+
+/// The registry's cross-agency statistics for `from..=to` (whole days, as the registry
+/// counts them): one bounded attempt, no retries, so a report waits at most `timeout`
+/// per request. Needs a supervisor's or an admin's token.
+pub fn fetch_stats(
+    ws: &Workspace,
+    from: time::Date,
+    to: time::Date,
+    timeout: Duration,
+) -> Result<Stats> {
+    let rt = runtime()?;
+    let client = client(ws, timeout)?;
+    rt.block_on(client.stats(&date_text(from), &date_text(to)))
+        .map_err(http::HttpError::into_core)
+}
+
+fn date_text(d: time::Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// Fetches the registry's current tree head and checks it against `key_hex` (before the

@@ -29,7 +29,7 @@ pub async fn browser_open<R: Runtime>(
         let case = guard.case_by_code(&code)?;
         SessionSpec {
             case_code: case.code,
-            profile_dir: guard.root().join(PROFILE_DIR),
+            profile_dir: profile_dir(&guard),
             policy: network_policy(&guard)?,
             investigator: profile.display_name,
             device: guard.device().to_string(),
@@ -37,6 +37,22 @@ pub async fn browser_open<R: Runtime>(
         }
     };
     browser.open(spec, Notifier::for_app(app)).await
+}
+
+/// Where the capture browser keeps its profile (logins, cookies, cache). Chromium
+/// writes it in the clear, so for an encrypted workspace it is kept out of the
+/// workspace: in the user's memory-backed runtime folder where there is one (gone at
+/// logout or power-off; logins then last one session), else the temp folder.
+fn profile_dir(ws: &truyvet_core::Workspace) -> std::path::PathBuf {
+    if !ws.is_encrypted() {
+        return ws.root().join(PROFILE_DIR);
+    }
+    let base = dirs::runtime_dir().unwrap_or_else(std::env::temp_dir);
+    let id = truyvet_core::Workspace::encryption_status_at(ws.root())
+        .ok()
+        .and_then(|s| s.key_id)
+        .unwrap_or_else(|| "workspace".into());
+    base.join(format!("truyvet-browser-{id}"))
 }
 
 #[tauri::command]

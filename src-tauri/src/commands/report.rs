@@ -8,8 +8,11 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use tauri::{AppHandle, Runtime, State};
+use truyvet_core::Workspace;
 use truyvet_core::{Error, Result};
-use truyvet_periodic::{Figures, Format, Preset, ReportRequest, ReportSummary, Scope};
+use truyvet_periodic::{
+    Figures, Format, Preset, RegistryFigures, ReportRequest, ReportSummary, Scope,
+};
 
 use super::{CmdResult, blocking};
 use crate::state::{AppState, lock};
@@ -93,6 +96,26 @@ fn default_destination(root: &Path, req: &ReportRequest) -> Result<PathBuf> {
     Ok(dir.join(file_name(req)))
 }
 
+/// How long a report waits for the registry's figures (one attempt).
+const REGISTRY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(20);
+
+/// The central registry's figures for the period when one is configured (else
+/// `offline`); a failed fetch is `unreachable` and the report is still made.
+fn registry_figures(ws: &Workspace, req: &ReportRequest) -> Result<RegistryFigures> {
+    let Some(config) = ws.registry_config()? else {
+        return Ok(RegistryFigures::offline());
+    };
+    let fetched = truyvet_sync::fetch_stats(ws, req.from, req.to, REGISTRY_TIMEOUT);
+    Ok(RegistryFigures::from_fetch(&config.url, fetched))
+}
+
+/// Figures and report with the registry's part, on the workspace's lock.
+fn build_report(ws: &Workspace, req: &ReportRequest, out: &Path) -> Result<ReportSummary> {
+    let registry = registry_figures(ws, req)?;
+    let at = truyvet_periodic::generation_time();
+    Ok(truyvet_periodic::build_with_registry(ws, req, registry, out, at)?.0)
+}
+
 /// The figures of the period and scope, for the preview.
 #[tauri::command]
 pub async fn report_figures(
@@ -101,7 +124,12 @@ pub async fn report_figures(
 ) -> CmdResult<Figures> {
     let req = request(&params)?;
     let ws = state.workspace()?;
-    blocking(move || truyvet_periodic::figures(&*lock(&ws)?, &req)).await
+    blocking(move || {
+        let ws = lock(&ws)?;
+        let registry = registry_figures(&ws, &req)?;
+        truyvet_periodic::figures_with_registry(&ws, &req, registry)
+    })
+    .await
 }
 
 /// Writes the report to `path` (absolute, ending in `.pdf` / `.xlsx` as the format
@@ -121,7 +149,7 @@ pub async fn report_build(
             default_destination(&root, &req)?
         }
     };
-    blocking(move || truyvet_periodic::build(&*lock(&ws)?, &req, &out)).await
+    blocking(move || build_report(&*lock(&ws)?, &req, &out)).await
 }
 
 /// Asks where to save with the native dialog and writes the report there. `None` when
@@ -142,6 +170,6 @@ pub async fn report_build_dialog<R: Runtime>(
     };
     let ws = state.workspace()?;
     Ok(Some(
-        blocking(move || truyvet_periodic::build(&*lock(&ws)?, &req, &out)).await?,
+        blocking(move || build_report(&*lock(&ws)?, &req, &out)).await?,
     ))
 }

@@ -109,14 +109,28 @@ pub fn database_looks_encrypted(path: &std::path::Path) -> bool {
     filled > 0 && (filled < 16 || &head != SQLITE_MAGIC)
 }
 
-/// Whether any stored blob under `blobs` carries the encrypted-blob header: the sign,
-/// readable without a key, that a workspace was encrypted. A non-SQLite database with
-/// such blobs lost its key file; without them it is reported as damaged.
-pub fn blobs_look_encrypted(blobs: &std::path::Path) -> bool {
+/// Whether a non-SQLite database file at `db` belongs to an encrypted workspace whose key
+/// file is gone, judged without a key: a stored blob under `blobs` carries the
+/// encrypted-blob header (a plain blob says the workspace was not encrypted); with no
+/// blob stored yet, the workspace's blob folder exists and the file is whole SQLCipher
+/// pages. Anything else is a damaged database.
+pub fn keyless_workspace_was_encrypted(db: &std::path::Path, blobs: &std::path::Path) -> bool {
+    match first_blob_is_encrypted(blobs) {
+        Some(encrypted) => encrypted,
+        None => {
+            blobs.is_dir()
+                && std::fs::metadata(db)
+                    .map(|m| m.len() >= 4096 && m.len() % 4096 == 0)
+                    .unwrap_or(false)
+        }
+    }
+}
+
+/// The header of the first stored blob found: `Some(true)` encrypted, `Some(false)`
+/// plain, `None` when no blob is stored.
+fn first_blob_is_encrypted(blobs: &std::path::Path) -> Option<bool> {
     use std::io::Read;
-    let Ok(prefixes) = std::fs::read_dir(blobs) else {
-        return false;
-    };
+    let prefixes = std::fs::read_dir(blobs).ok()?;
     for prefix in prefixes.flatten() {
         let name = prefix.file_name();
         if name.len() != 2 || !prefix.path().is_dir() {
@@ -130,11 +144,11 @@ pub fn blobs_look_encrypted(blobs: &std::path::Path) -> bool {
             if let Ok(mut f) = std::fs::File::open(file.path())
                 && f.read_exact(&mut head).is_ok()
             {
-                return &head == blob_cipher::MAGIC;
+                return Some(&head == blob_cipher::MAGIC);
             }
         }
     }
-    false
+    None
 }
 
 #[cfg(test)]
