@@ -1,6 +1,7 @@
 //! The capture browser in the app (Hunchly-style): a visible Chromium with its own
 //! persistent profile under the workspace (`browser-profile/`, so logins to Facebook,
-//! Shopee or Zalo persist), whose every visited page is captured into one case unless
+//! Shopee or Zalo persist; an encrypted workspace keeps it outside, see
+//! `commands/browser.rs`), whose every visited page is captured into one case unless
 //! paused, plus "capture now" and an address field.
 //!
 //! The DevTools client is not `Send`, so the session lives on a thread of its own with a

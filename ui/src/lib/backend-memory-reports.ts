@@ -119,7 +119,17 @@ export class MemoryReports {
       referrals_by_agency: [],
       tips: { available: false, received: 0, case_opened: 0, by_channel: [], by_status: [], by_outcome: [] },
       repeat_offenders: [],
-      registry: { status: "offline", note: "" },
+      registry: {
+        status: "offline",
+        note: "",
+        fetched_at: null,
+        host: null,
+        total_cases: null,
+        by_category: [],
+        by_platform: [],
+        by_province: [],
+        by_month: [],
+      },
       figures_sha256: "",
     };
   }

@@ -1076,8 +1076,18 @@ export interface RepeatOffender {
 }
 
 export interface RegistryFigures {
+  /** `online`, `offline` (no registry, or built without asking it) or `unreachable`. */
   status: string;
   note: string;
+  /** `online` only: when the figures were fetched, and from which host. */
+  fetched_at: string | null;
+  host: string | null;
+  /** Sealed cases of every agency in the period; `online` only. */
+  total_cases: number | null;
+  by_category: ReportCount[];
+  by_platform: ReportCount[];
+  by_province: ReportCount[];
+  by_month: ReportCount[];
 }
 
 /** The figures of a period and scope (`report_figures`). */
